@@ -1,0 +1,157 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
+namespace Deploycast.Protocol.Manifests;
+
+/// <summary>
+/// What a receiver checks the file against: its size, block size, the SHA-256 of every block and of the
+/// whole file. Serialized form, big-endian:
+/// <code>0 "DCMF"  4 u8 version (1)  5 u8 hash (1 = SHA-256)  6 u16 reserved  8 u64 file size  16 u32 block size
+/// 20 u32 block count  24 [32] file SHA-256  56 [32] × block count block SHA-256</code>
+/// </summary>
+public sealed class TransferManifest
+{
+    public const int HashSize = 32;
+    private const int FixedSize = 56;
+    private static ReadOnlySpan<byte> Magic => "DCMF"u8;
+
+    private readonly byte[] _blockHashes;
+    private readonly byte[] _fileHash;
+
+    private TransferManifest(long fileSize, int blockSize, byte[] fileHash, byte[] blockHashes)
+    {
+        FileSize = fileSize;
+        BlockSize = blockSize;
+        _fileHash = fileHash;
+        _blockHashes = blockHashes;
+    }
+
+    /// <summary>Size of the file in bytes.</summary>
+    public long FileSize { get; }
+
+    /// <summary>Bytes per block (the last block may be shorter).</summary>
+    public int BlockSize { get; }
+
+    /// <summary>Number of blocks.</summary>
+    public int BlockCount => _blockHashes.Length / HashSize;
+
+    /// <summary>SHA-256 of the whole file.</summary>
+    public ReadOnlySpan<byte> FileHash => _fileHash;
+
+    /// <summary>SHA-256 of block <paramref name="block"/>.</summary>
+    public ReadOnlySpan<byte> BlockHash(int block) => _blockHashes.AsSpan(block * HashSize, HashSize);
+
+    /// <summary>Length of block <paramref name="block"/>.</summary>
+    public int BlockLength(int block) => (int)Math.Min(BlockSize, FileSize - ((long)block * BlockSize));
+
+    /// <summary>True when <paramref name="data"/> is exactly block <paramref name="block"/>.</summary>
+    public bool VerifyBlock(int block, ReadOnlySpan<byte> data)
+    {
+        Span<byte> hash = stackalloc byte[HashSize];
+        SHA256.HashData(data, hash);
+        return hash.SequenceEqual(BlockHash(block));
+    }
+
+    /// <summary>Reads <paramref name="source"/> to its end and hashes it block by block.</summary>
+    /// <param name="progress">Called with the bytes hashed so far, about every block.</param>
+    public static async Task<TransferManifest> BuildAsync(Stream source, int blockSize, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
+        using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var hashes = new ArrayBufferWriter<byte>();
+        var buffer = ArrayPool<byte>.Shared.Rent(blockSize);
+        long total = 0;
+        try
+        {
+            while (true)
+            {
+                var filled = 0;
+                while (filled < blockSize)
+                {
+                    var read = await source.ReadAsync(buffer.AsMemory(filled, blockSize - filled), cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    filled += read;
+                }
+
+                if (filled == 0)
+                {
+                    break;
+                }
+
+                whole.AppendData(buffer, 0, filled);
+                SHA256.HashData(buffer.AsSpan(0, filled), hashes.GetSpan(HashSize));
+                hashes.Advance(HashSize);
+                total += filled;
+                progress?.Report(total);
+                if (filled < blockSize)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return new TransferManifest(total, blockSize, whole.GetHashAndReset(), hashes.WrittenSpan.ToArray());
+    }
+
+    /// <summary>Bytes <see cref="Write"/> produces.</summary>
+    public int SerializedLength => FixedSize + _blockHashes.Length;
+
+    /// <summary>Serializes the manifest.</summary>
+    public byte[] Serialize()
+    {
+        var bytes = new byte[SerializedLength];
+        Magic.CopyTo(bytes);
+        bytes[4] = 1;
+        bytes[5] = 1;
+        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(8), (ulong)FileSize);
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(16), (uint)BlockSize);
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(20), (uint)BlockCount);
+        _fileHash.CopyTo(bytes, 24);
+        _blockHashes.CopyTo(bytes, FixedSize);
+        return bytes;
+    }
+
+    /// <summary>Parses a serialized manifest; returns null with a reason when it is not a consistent manifest.</summary>
+    public static TransferManifest? TryParse(ReadOnlySpan<byte> bytes, out string? error)
+    {
+        error = null;
+        if (bytes.Length < FixedSize || !bytes[..4].SequenceEqual(Magic))
+        {
+            error = "not a Deploycast manifest";
+            return null;
+        }
+
+        if (bytes[4] != 1 || bytes[5] != 1)
+        {
+            error = $"unsupported manifest version {bytes[4]} or hash {bytes[5]}";
+            return null;
+        }
+
+        var fileSize = BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]);
+        var blockSize = BinaryPrimitives.ReadUInt32BigEndian(bytes[16..]);
+        var blockCount = BinaryPrimitives.ReadUInt32BigEndian(bytes[20..]);
+        if (blockSize == 0 || blockSize > int.MaxValue || fileSize > long.MaxValue)
+        {
+            error = "manifest block size or file size out of range";
+            return null;
+        }
+
+        var expectedBlocks = (fileSize + blockSize - 1) / blockSize;
+        if (blockCount != expectedBlocks || bytes.Length != FixedSize + ((long)blockCount * HashSize))
+        {
+            error = "manifest block count does not match its size";
+            return null;
+        }
+
+        return new TransferManifest((long)fileSize, (int)blockSize, bytes.Slice(24, HashSize).ToArray(), bytes[FixedSize..].ToArray());
+    }
+}
