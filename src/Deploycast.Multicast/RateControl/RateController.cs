@@ -1,0 +1,77 @@
+namespace Deploycast.Multicast.RateControl;
+
+/// <summary>
+/// Finds and holds the group's bottleneck rate. The primary signal is queueing delay, which grows when the
+/// sender outruns a bottleneck and is not affected by random loss; the second is loss in excess of a receiver's
+/// long-run loss (random loss is steady, congestion loss comes and goes with the rate). Signals are voted over the
+/// receivers that pace the group, so one receiver alone in its trouble does not slow the others.
+/// The rate grows while the group's queueing delay is under half the target, holds between half and the whole
+/// target (a small standing queue keeps the bottleneck busy), and drops multiplicatively above it.
+/// </summary>
+internal sealed class RateController
+{
+    private const double SlowStartGain = 1.25;
+    private const double ProbeGain = 1.02;
+    private const double DecreaseFactor = 0.85;
+    private const double SlowStartExitFactor = 0.7;
+
+    private readonly double _ceiling;
+    private readonly double _floor;
+    private long _lastDecreaseTimestamp = long.MinValue;
+
+    public RateController(double initialRate, double floor, double? ceiling, TimeSpan targetDelay)
+    {
+        _floor = floor;
+        _ceiling = ceiling ?? 100_000_000_000d;
+        Rate = Math.Clamp(initialRate, _floor, _ceiling);
+        TargetDelayMicroseconds = (long)targetDelay.TotalMicroseconds;
+    }
+
+    /// <summary>The current sending rate in bits per second.</summary>
+    public double Rate { get; private set; }
+
+    /// <summary>True until the first congestion signal.</summary>
+    public bool InSlowStart { get; private set; } = true;
+
+    /// <summary>Queueing delay the controller holds under.</summary>
+    public long TargetDelayMicroseconds { get; }
+
+    /// <summary>Decreases so far (for the summary and tests).</summary>
+    public int Decreases { get; private set; }
+
+    /// <summary>Whether one receiver's report says its path is congested.</summary>
+    public bool IsCongested(uint queueDelayMicroseconds, double recentLoss, double longRunLoss) =>
+        queueDelayMicroseconds > TargetDelayMicroseconds || IsLossCongested(recentLoss, longRunLoss);
+
+    /// <summary>Loss well above the receiver's own long-run loss.</summary>
+    public static bool IsLossCongested(double recentLoss, double longRunLoss) =>
+        recentLoss - longRunLoss > Math.Max(0.02, (0.25 * longRunLoss) + 0.01);
+
+    /// <summary>
+    /// One control step, taken when fresh reports have arrived.
+    /// </summary>
+    /// <param name="now">Timestamp of the decision.</param>
+    /// <param name="groupDelayMicroseconds">The queueing delay that half the pacing receivers meet or exceed.</param>
+    /// <param name="groupCongested">True when enough pacing receivers report congestion.</param>
+    /// <param name="appLimited">True when the sender had nothing to send, so a higher rate proves nothing.</param>
+    /// <param name="reactionTicks">Least time between two decreases: the age of the reports that caused the first.</param>
+    public void Update(long now, long groupDelayMicroseconds, bool groupCongested, bool appLimited, long reactionTicks)
+    {
+        if (groupCongested)
+        {
+            if (now - _lastDecreaseTimestamp >= reactionTicks)
+            {
+                Rate *= InSlowStart ? SlowStartExitFactor : DecreaseFactor;
+                InSlowStart = false;
+                _lastDecreaseTimestamp = now;
+                Decreases++;
+            }
+        }
+        else if (!appLimited && groupDelayMicroseconds < TargetDelayMicroseconds / 2)
+        {
+            Rate *= InSlowStart ? SlowStartGain : ProbeGain;
+        }
+
+        Rate = Math.Clamp(Rate, _floor, _ceiling);
+    }
+}

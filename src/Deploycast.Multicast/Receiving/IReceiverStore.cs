@@ -1,0 +1,34 @@
+using Deploycast.Protocol.Manifests;
+
+namespace Deploycast.Multicast.Receiving;
+
+/// <summary>
+/// Where a receiver puts the file and its block map. All methods but <see cref="TryResume"/> are called from the
+/// receiver's one block-processing thread, in order.
+/// </summary>
+public interface IReceiverStore
+{
+    /// <summary>
+    /// Looks for a block map left by an earlier run for the same content (same manifest hash). On success returns the
+    /// manifest bytes and which file blocks were written and verified; the output is kept and only the rest is fetched.
+    /// </summary>
+    bool TryResume(ReadOnlySpan<byte> manifestHash, out byte[] manifest, out bool[] verifiedBlocks);
+
+    /// <summary>Prepares the output for <paramref name="manifest"/>: sized, with a new or resumed block map.</summary>
+    void Begin(ReadOnlySpan<byte> manifestHash, byte[] manifestBytes, TransferManifest manifest);
+
+    /// <summary>Writes a verified block at <paramref name="offset"/> and records it in the block map.</summary>
+    void WriteBlock(int fileBlock, long offset, ReadOnlySpan<byte> data);
+
+    /// <summary>Makes written blocks durable, then saves the block map (so the map never claims unwritten data).</summary>
+    void Checkpoint();
+
+    /// <summary>
+    /// Hashes the whole written file against <paramref name="manifest"/>; when it differs, re-checks every block and
+    /// returns those that do not match (they are dropped from the block map).
+    /// </summary>
+    IReadOnlyList<int> VerifyFile(TransferManifest manifest, IProgress<long>? progress);
+
+    /// <summary>The file is complete and verified: drop the block map.</summary>
+    void Complete();
+}

@@ -1,0 +1,13 @@
+namespace Deploycast.Multicast.Sending;
+
+/// <summary>One receiver as the sender last saw it (for summaries and monitoring).</summary>
+public sealed record ReceiverReport(
+    uint ReceiverId,
+    string State,
+    long BlocksDone,
+    long TotalBlocks,
+    double LongRunLoss,
+    double RateBitsPerSecond,
+    TimeSpan? RoundTrip,
+    bool Slow,
+    TimeSpan? CompletedAfter);

@@ -1,0 +1,264 @@
+using Deploycast.Protocol.Packets;
+
+namespace Deploycast.Multicast.Sending;
+
+/// <summary>Receiver bookkeeping, feedback merging, rate control and slow-receiver detection.</summary>
+public sealed partial class SenderSession
+{
+    private static readonly TimeSpan ControlInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan SlowAfter = TimeSpan.FromSeconds(1.5);
+    private static readonly TimeSpan AckFor = TimeSpan.FromSeconds(1);
+
+    private void HandleStatus(uint receiverId, uint sequence, in StatusMessage status, long now)
+    {
+        if (!_receivers.TryGetValue(receiverId, out var receiver))
+        {
+            if (status.State == ReceiverState.Left || _ending is not null)
+            {
+                return;
+            }
+
+            receiver = new ReceiverRecord(receiverId, now);
+            _receivers.Add(receiverId, receiver);
+            _pendingEvents.Add(new ReceiverEvent(ReceiverEventKind.Joined, receiverId, $"receiver {receiverId:x8} joined"));
+            _nextAnnounce = now;
+        }
+        else if (sequence <= receiver.LastSequence)
+        {
+            return; // a duplicate or an older status overtaken by a newer one
+        }
+
+        receiver.LastSequence = sequence;
+        receiver.LastHeard = now;
+        receiver.BlocksDone = status.BlocksDone;
+        receiver.RateBitsPerSecond = status.RateKilobitsPerSecond * 1000d;
+        receiver.RecentLoss = status.RecentLoss / 10000d;
+        receiver.LongRunLoss = status.LongRunLoss / 10000d;
+        receiver.QueueDelayMicroseconds = status.QueueDelayMicroseconds;
+        receiver.ReportTimestamp = now;
+        if (status.EchoSendTime != 0)
+        {
+            var roundTrip = unchecked(MicrosecondsOf(now) - status.EchoSendTime - status.EchoHoldTime);
+            if (roundTrip < 10_000_000)
+            {
+                receiver.RoundTripMicroseconds = roundTrip;
+            }
+        }
+
+        _reportsSinceControl = true;
+        switch (status.State)
+        {
+            case ReceiverState.Complete:
+                if (receiver.CompletedTimestamp == 0)
+                {
+                    receiver.CompletedTimestamp = now;
+                    receiver.State = ReceiverState.Complete;
+                    _pendingEvents.Add(new ReceiverEvent(ReceiverEventKind.Completed, receiverId, $"receiver {receiverId:x8} has the whole file"));
+                }
+
+                RequestAck(receiver, now);
+                return;
+            case ReceiverState.Left:
+                if (receiver.IsActive)
+                {
+                    receiver.State = ReceiverState.Left;
+                    _pendingEvents.Add(new ReceiverEvent(ReceiverEventKind.Left, receiverId, $"receiver {receiverId:x8} left without the whole file"));
+                }
+
+                RequestAck(receiver, now);
+                return;
+        }
+
+        if (!receiver.IsActive)
+        {
+            return;
+        }
+
+        receiver.State = status.State;
+        MergeNeeds(receiver, status);
+    }
+
+    private void RequestAck(ReceiverRecord receiver, long now)
+    {
+        receiver.AckUntil = now + Ticks(AckFor);
+        if (_nextAck == 0)
+        {
+            _nextAck = now;
+        }
+    }
+
+    private void MergeNeeds(ReceiverRecord receiver, in StatusMessage status)
+    {
+        for (var i = 0; i < status.RangeCount; i++)
+        {
+            var range = status.GetRange(i);
+            var end = Math.Min((long)range.Start + range.Count, _frontier);
+            for (var block = (long)range.Start; block < end; block++)
+            {
+                var b = (int)block;
+
+                // Symbols of this block were sent after the newest packet the receiver had seen: they are in flight,
+                // and its next status will say whether they were enough.
+                if (_lastSentSequence[b] > status.HighestSequence)
+                {
+                    continue;
+                }
+
+                var k = _layout.SourceSymbols(b);
+                var need = Math.Min(range.Need, k);
+                if (_layout.IsManifestBlock(b) || (!receiver.Slow && need < k))
+                {
+                    _fastRepairs.Add(b, need);
+                }
+                else
+                {
+                    _slowRepairs.Add(b, need);
+                }
+            }
+        }
+    }
+
+    private void CheckReceivers(long now)
+    {
+        if (now < _nextStatusCheck)
+        {
+            return;
+        }
+
+        _nextStatusCheck = now + Ticks(TimeSpan.FromMilliseconds(10));
+        var timeout = Ticks(_options.ReceiverTimeout);
+        foreach (var receiver in _receivers.Values)
+        {
+            if (receiver.IsActive && now - receiver.LastHeard > timeout)
+            {
+                receiver.State = ReceiverState.Left;
+                receiver.Lost = true;
+                _pendingEvents.Add(new ReceiverEvent(ReceiverEventKind.Lost, receiver.Id, $"receiver {receiver.Id:x8} has not reported for {_options.ReceiverTimeout.TotalSeconds:0} s"));
+            }
+        }
+
+        if (_ending is null && _receivers.Count > 0 && _receivers.Values.All(r => !r.IsActive))
+        {
+            BeginEnd(_receivers.Values.Any(r => r.CompletedTimestamp != 0) ? Protocol.Packets.EndReason.Completed : Protocol.Packets.EndReason.Failed);
+            return;
+        }
+
+        if (State == SessionState.Transferring && _reportsSinceControl && now - _lastControl >= Ticks(ControlInterval))
+        {
+            ControlStep(now);
+        }
+    }
+
+    private void ControlStep(long now)
+    {
+        _reportsSinceControl = false;
+        _lastControl = now;
+        var interval = StatusInterval();
+        var staleAfter = Ticks(interval * 4) + Ticks(TimeSpan.FromMilliseconds(100));
+        Span<long> delays = stackalloc long[Math.Min(_receivers.Count, 1024)];
+        var pacing = 0;
+        var congested = 0;
+        uint maxRoundTrip = 0;
+        foreach (var receiver in _receivers.Values)
+        {
+            receiver.Congested = receiver.IsActive && now - receiver.ReportTimestamp <= staleAfter
+                && _rate.IsCongested(receiver.QueueDelayMicroseconds, receiver.RecentLoss, receiver.LongRunLoss);
+            if (!receiver.IsActive || receiver.Slow || now - receiver.ReportTimestamp > staleAfter || pacing == delays.Length)
+            {
+                continue;
+            }
+
+            delays[pacing++] = receiver.QueueDelayMicroseconds;
+            congested += receiver.Congested ? 1 : 0;
+            maxRoundTrip = Math.Max(maxRoundTrip, receiver.RoundTripMicroseconds);
+        }
+
+        if (pacing == 0)
+        {
+            return;
+        }
+
+        var half = (pacing + 1) / 2;
+        var span = delays[..pacing];
+        span.Sort();
+        var groupDelay = span[pacing - half];
+        var groupCongested = congested >= half;
+        var reaction = Ticks(interval * 2) + Ticks(TimeSpan.FromMicroseconds(maxRoundTrip)) + Ticks(ControlInterval);
+        _rate.Update(now, groupDelay, groupCongested, _appLimited, reaction);
+        _appLimited = false;
+        DetectSlowReceivers(now, groupCongested, pacing);
+    }
+
+    private void DetectSlowReceivers(long now, bool groupCongested, int pacing)
+    {
+        if (pacing < 2)
+        {
+            return;
+        }
+
+        var sharedLoss = SharedLoss();
+        foreach (var receiver in _receivers.Values)
+        {
+            if (!receiver.IsActive || receiver.Slow)
+            {
+                continue;
+            }
+
+            var lossy = receiver.LongRunLoss > Math.Max(0.05, 3 * sharedLoss);
+            var alone = (receiver.Congested && !groupCongested) || lossy;
+            if (!alone)
+            {
+                receiver.TroubleSince = 0;
+                continue;
+            }
+
+            if (receiver.TroubleSince == 0)
+            {
+                receiver.TroubleSince = now;
+            }
+            else if (now - receiver.TroubleSince >= Ticks(SlowAfter))
+            {
+                receiver.Slow = true;
+                var why = lossy
+                    ? $"loses {receiver.LongRunLoss:P1} of packets while the group shares {sharedLoss:P1}"
+                    : $"queueing delay {receiver.QueueDelayMicroseconds / 1000.0:0.0} ms and {receiver.RecentLoss:P1} recent loss while the group is not congested";
+                _pendingEvents.Add(new ReceiverEvent(ReceiverEventKind.Slow, receiver.Id, $"receiver {receiver.Id:x8} is slow: {why}; it no longer paces the group"));
+            }
+        }
+    }
+
+    private sealed class ReceiverRecord(uint id, long joinTimestamp)
+    {
+        public uint Id { get; } = id;
+        public long JoinTimestamp { get; } = joinTimestamp;
+        public ReceiverState State { get; set; } = ReceiverState.Joining;
+        public uint LastSequence { get; set; }
+        public long LastHeard { get; set; } = joinTimestamp;
+        public long ReportTimestamp { get; set; }
+        public long BlocksDone { get; set; }
+        public double RateBitsPerSecond { get; set; }
+        public double RecentLoss { get; set; }
+        public double LongRunLoss { get; set; }
+        public uint QueueDelayMicroseconds { get; set; }
+        public uint RoundTripMicroseconds { get; set; }
+        public bool Congested { get; set; }
+        public long TroubleSince { get; set; }
+        public bool Slow { get; set; }
+        public bool Lost { get; set; }
+        public long CompletedTimestamp { get; set; }
+        public long AckUntil { get; set; }
+
+        public bool IsActive => State is ReceiverState.Joining or ReceiverState.Receiving;
+
+        public ReceiverReport ToReport(int totalBlocks, long transferStart, long frequency) => new(
+            Id,
+            Lost ? "lost" : State.ToString().ToLowerInvariant(),
+            BlocksDone,
+            totalBlocks,
+            LongRunLoss,
+            RateBitsPerSecond,
+            RoundTripMicroseconds > 0 ? TimeSpan.FromMicroseconds(RoundTripMicroseconds) : null,
+            Slow,
+            CompletedTimestamp != 0 ? TimeSpan.FromSeconds((double)Math.Max(0, CompletedTimestamp - transferStart) / frequency) : null);
+    }
+}
