@@ -10,14 +10,15 @@ namespace Deploycast.Multicast.RateControl;
 /// </summary>
 internal sealed class RateController
 {
-    private const double SlowStartGain = 1.25;
-    private const double ProbeGain = 1.02;
-    private const double DecreaseFactor = 0.85;
+    private const double SlowStartGain = 1.5;
+    private const double FastProbeGain = 1.04;
+    private const double ProbeGain = 1.01;
+    private const double DecreaseFactor = 0.9;
     private const double SlowStartExitFactor = 0.7;
 
     private readonly double _ceiling;
     private readonly double _floor;
-    private long _lastDecreaseTimestamp = long.MinValue;
+    private long _lastDecreaseTimestamp;
 
     public RateController(double initialRate, double floor, double? ceiling, TimeSpan targetDelay)
     {
@@ -57,9 +58,10 @@ internal sealed class RateController
     /// <param name="reactionTicks">Least time between two decreases: the age of the reports that caused the first.</param>
     public void Update(long now, long groupDelayMicroseconds, bool groupCongested, bool appLimited, long reactionTicks)
     {
-        if (groupCongested)
+        // Slow start leaves at half the target delay: its growth overshoots by the time reports catch up.
+        if (groupCongested || (InSlowStart && groupDelayMicroseconds > TargetDelayMicroseconds / 2))
         {
-            if (now - _lastDecreaseTimestamp >= reactionTicks)
+            if (Decreases == 0 || now - _lastDecreaseTimestamp >= reactionTicks)
             {
                 Rate *= InSlowStart ? SlowStartExitFactor : DecreaseFactor;
                 InSlowStart = false;
@@ -69,7 +71,10 @@ internal sealed class RateController
         }
         else if (!appLimited && groupDelayMicroseconds < TargetDelayMicroseconds / 2)
         {
-            Rate *= InSlowStart ? SlowStartGain : ProbeGain;
+            // An empty queue means the bottleneck idles: probe faster than when a small queue already stands.
+            Rate *= InSlowStart ? SlowStartGain
+                : groupDelayMicroseconds < TargetDelayMicroseconds / 4 ? FastProbeGain
+                : ProbeGain;
         }
 
         Rate = Math.Clamp(Rate, _floor, _ceiling);

@@ -8,6 +8,8 @@ public sealed record ReceiverReport(
     long TotalBlocks,
     double LongRunLoss,
     double RateBitsPerSecond,
+    double RecentLoss,
+    TimeSpan QueueDelay,
     TimeSpan? RoundTrip,
     bool Slow,
     TimeSpan? CompletedAfter);

@@ -257,6 +257,8 @@ public sealed partial class SenderSession
             totalBlocks,
             LongRunLoss,
             RateBitsPerSecond,
+            RecentLoss,
+            TimeSpan.FromMicroseconds(QueueDelayMicroseconds),
             RoundTripMicroseconds > 0 ? TimeSpan.FromMicroseconds(RoundTripMicroseconds) : null,
             Slow,
             CompletedTimestamp != 0 ? TimeSpan.FromSeconds((double)Math.Max(0, CompletedTimestamp - transferStart) / frequency) : null);

@@ -463,7 +463,8 @@ public sealed partial class SenderSession : IDisposable
     private int ExtraFor(int need)
     {
         var loss = Math.Min(SharedLoss(), 0.5);
-        return (int)Math.Ceiling(need * loss / (1 - loss));
+        // Rounded, not ceiled: one extra symbol on every small repair would cost more than the rare second round.
+        return (int)Math.Round(need * loss / (1 - loss));
     }
 
     private ReedSolomonCodec Codec(int k) => _codecs[k] ??= new ReedSolomonCodec(k);
