@@ -6,7 +6,7 @@ public sealed record ReceiverOptions
     public static ReceiverOptions Default { get; } = new();
 
     /// <summary>32-byte pre-shared key; required for encrypted sessions, and then plaintext sessions are refused. Default null.</summary>
-    public ReadOnlyMemory<byte>? Key { get; init; }
+    public byte[]? Key { get; init; }
 
     /// <summary>Give up when the sender has been silent this long. Default 15 s.</summary>
     public TimeSpan SenderTimeout { get; init; } = TimeSpan.FromSeconds(15);

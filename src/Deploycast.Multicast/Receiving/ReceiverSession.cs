@@ -88,6 +88,9 @@ public sealed partial class ReceiverSession : IDisposable
     /// <summary>True when the file is complete and verified (success) or the receiver failed; see <see cref="Failure"/>.</summary>
     public bool IsFinished { get; private set; }
 
+    /// <summary>True while a receiver that failed still has "left" statuses to send, so the sender stops waiting for it.</summary>
+    public bool HasFinalStatuses => Failure is not null && _leftStatusesSent < 3 && _layout is not null;
+
     /// <summary>Why the receiver failed, or null.</summary>
     public string? Failure { get; private set; }
 
@@ -134,20 +137,26 @@ public sealed partial class ReceiverSession : IDisposable
     /// <summary>The earliest time the receiver has something to do without a datagram arriving.</summary>
     public long NextWakeup() => _nextStatus == 0 ? _time.GetTimestamp() + Ticks(TimeSpan.FromMilliseconds(50)) : _nextStatus;
 
-    /// <summary>Handles one datagram from the group. The span is decrypted in place.</summary>
-    public void OnDatagram(Span<byte> datagram, long now)
+    /// <summary>
+    /// Handles one datagram from the group (decrypted in place). Returns true when it was a valid packet of the
+    /// session's sender, whose address is then where statuses go.
+    /// </summary>
+    public bool OnDatagram(Span<byte> datagram, long now)
     {
         DrainFinished(now);
         if (IsFinished)
         {
-            return;
+            return false;
         }
 
         var error = HandleDatagram(datagram, now);
         if (error != PacketError.None)
         {
             _dropsByReason[(int)error]++;
+            return false;
         }
+
+        return true;
     }
 
     /// <summary>
@@ -157,7 +166,7 @@ public sealed partial class ReceiverSession : IDisposable
     public int TryWriteStatus(Span<byte> destination, long now)
     {
         DrainFinished(now);
-        if (IsFinished && !(Failure is not null && _leftStatusesSent < 3 && _layout is not null))
+        if (IsFinished && !HasFinalStatuses)
         {
             return 0;
         }
@@ -290,7 +299,7 @@ public sealed partial class ReceiverSession : IDisposable
                     }
 
                     _cipher?.Dispose();
-                    _cipher = PacketCipher.Create(key.Span, salt);
+                    _cipher = PacketCipher.Create(key, salt);
                     _cipherSalt = salt.ToArray();
                 }
             }

@@ -27,7 +27,7 @@ public sealed record SenderOptions
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>32-byte pre-shared key; when set every packet is sealed with AES-256-GCM. Default null (integrity only).</summary>
-    public ReadOnlyMemory<byte>? Key { get; init; }
+    public byte[]? Key { get; init; }
 
     /// <summary>Time between announcements. Default 200 ms.</summary>
     public TimeSpan AnnounceInterval { get; init; } = TimeSpan.FromMilliseconds(200);

@@ -151,6 +151,14 @@ public sealed partial class SenderSession
 
     private void ControlStep(long now)
     {
+        // A sender that could not keep up with its own rate (CPU, socket) learns nothing from a higher one.
+        var seconds = (double)(now - _lastControl) / _time.TimestampFrequency;
+        if (seconds > 0 && _dataBytesSinceControl * 8 / seconds < 0.8 * _rate.Rate)
+        {
+            _appLimited = true;
+        }
+
+        _dataBytesSinceControl = 0;
         _reportsSinceControl = false;
         _lastControl = now;
         var interval = StatusInterval();

@@ -60,6 +60,7 @@ public sealed partial class SenderSession : IDisposable
     private long _nextStatusCheck;
     private double _tokens;
     private bool _appLimited;
+    private long _dataBytesSinceControl;
     private bool _reportsSinceControl;
     private uint _sequence;
     private int _frontier;
@@ -108,7 +109,7 @@ public sealed partial class SenderSession : IDisposable
         if (options.Key is { } key)
         {
             _random.NextBytes(_salt);
-            _cipher = PacketCipher.Create(key.Span, _salt);
+            _cipher = PacketCipher.Create(key, _salt);
         }
 
         _dataDatagramSize = PacketHeader.Size + DataMessage.FixedSize + SymbolSize + (encrypted ? PacketCipher.TagSize : 0);
@@ -269,6 +270,7 @@ public sealed partial class SenderSession : IDisposable
         }
 
         _tokens -= _dataDatagramSize;
+        _dataBytesSinceControl += _dataDatagramSize;
         return Count(WriteData(destination, block, symbol, now));
     }
 

@@ -8,13 +8,13 @@ namespace Deploycast.Multicast.Storage;
 /// without waiting for the manifest. Saved by write-to-temporary then rename, so a crash leaves the old or the new map.
 /// <code>"DCMP" u8 version(1) [3] reserved  [32] manifest SHA-256  u32 manifest length  manifest  u32 blocks  bitmap</code>
 /// </summary>
-internal static class BlockMapFile
+public static class BlockMapFile
 {
     private static ReadOnlySpan<byte> Magic => "DCMP"u8;
 
     public static string PathFor(string output) => output + ".dcmap";
 
-    public static void Save(string path, ReadOnlySpan<byte> manifestHash, ReadOnlySpan<byte> manifest, ReadOnlySpan<bool> verified)
+    internal static void Save(string path, ReadOnlySpan<byte> manifestHash, ReadOnlySpan<byte> manifest, ReadOnlySpan<bool> verified)
     {
         var bitmapLength = (verified.Length + 7) / 8;
         var bytes = new byte[8 + 32 + 4 + manifest.Length + 4 + bitmapLength];
@@ -44,7 +44,7 @@ internal static class BlockMapFile
         File.Move(temporary, path, overwrite: true);
     }
 
-    public static bool TryLoad(string path, ReadOnlySpan<byte> manifestHash, out byte[] manifest, out bool[] verified)
+    internal static bool TryLoad(string path, ReadOnlySpan<byte> manifestHash, out byte[] manifest, out bool[] verified)
     {
         manifest = [];
         verified = [];

@@ -1,0 +1,166 @@
+using System.CommandLine;
+using System.Net;
+using Deploycast.Multicast.Sending;
+using Deploycast.Multicast.Transport;
+using Deploycast.Protocol.Manifests;
+
+namespace Deploycast.Cli.Commands;
+
+/// <summary><c>deploycast send &lt;file&gt;</c>: multicast one file to every receiver that joins.</summary>
+internal static class SendCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<FileInfo>("file") { Description = "the file to send" };
+        var iface = CommonOptions.Interface();
+        var group = CommonOptions.Group();
+        var port = CommonOptions.Port();
+        var key = CommonOptions.KeyFile();
+        var rate = new Option<string?>("--rate", "-r")
+        {
+            Description = "rate ceiling in bits/s, e.g. 200M or 1G (default: none, the sender finds the bottleneck itself)",
+        };
+        rate.Validators.Add(result =>
+        {
+            var text = result.GetValueOrDefault<string?>();
+            if (text is not null && !RateParser.TryParse(text, out _))
+            {
+                result.AddError($"--rate: '{text}' is not a rate; use bits per second like 200M, 1G or 750k");
+            }
+        });
+        var minReceivers = new Option<int>("--min-receivers", "-n")
+        {
+            Description = "receivers to wait for before sending (default 1)",
+            DefaultValueFactory = _ => 1,
+        };
+        minReceivers.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--min-receivers: must be at least 1");
+            }
+        });
+        var maxWait = new Option<double>("--max-wait", "-w")
+        {
+            Description = "seconds to wait for --min-receivers; then start with those that joined (default 10)",
+            DefaultValueFactory = _ => 10,
+        };
+        maxWait.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is < 0 or > 86400)
+            {
+                result.AddError("--max-wait: must be between 0 and 86400 seconds");
+            }
+        });
+
+        var command = new Command("send", "Multicast a file to every receiver that joins; exits 0 when all of them have it, verified.")
+        {
+            file, iface, group, port, rate, minReceivers, maxWait, key,
+        };
+        command.SetAction((result, cancellationToken) => RunAsync(
+            result.GetRequiredValue(file),
+            result.GetRequiredValue(iface),
+            new IPEndPoint(result.GetRequiredValue(group), result.GetValue(port)),
+            result.GetValue(rate),
+            result.GetValue(minReceivers),
+            TimeSpan.FromSeconds(result.GetValue(maxWait)),
+            result.GetValue(key),
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(FileInfo file, IPAddress iface, IPEndPoint group, string? rateText, int minReceivers, TimeSpan maxWait, FileInfo? keyFile, CancellationToken cancellationToken)
+    {
+        if (!file.Exists)
+        {
+            ConsoleOutput.Note($"error: {file.FullName} does not exist");
+            return 2;
+        }
+
+        var keyBytes = CommonOptions.ReadKey(keyFile, out var keyError);
+        if (keyError is not null)
+        {
+            ConsoleOutput.Note($"error: {keyError}");
+            return 2;
+        }
+
+        long? rate = rateText is not null && RateParser.TryParse(rateText, out var parsed) ? parsed : null;
+        var options = SenderOptions.Default with
+        {
+            MaxRate = rate,
+            InitialRate = Math.Min(SenderOptions.Default.InitialRate, rate ?? long.MaxValue),
+            MinRate = Math.Min(SenderOptions.Default.MinRate, rate ?? long.MaxValue),
+            MinReceivers = minReceivers,
+            MaxWait = maxWait,
+            Key = keyBytes,
+            Name = file.Name.Length <= 200 ? file.Name : file.Name[..200],
+        };
+
+        using var content = new FileSenderContent(file.FullName);
+        var hashed = 0L;
+        var manifest = await ConsoleOutput.WithProgressAsync(
+            "Hashing",
+            Task.Run(() => TransferManifest.BuildAsync(File.OpenRead(file.FullName), SenderSession.BlockSizeFor(options), new Progress<long>(v => Volatile.Write(ref hashed, v)), cancellationToken), cancellationToken),
+            () => ((double)Volatile.Read(ref hashed) / Math.Max(1, content.Length), $"Hashing {file.Name}")).ConfigureAwait(false);
+
+        using var session = new SenderSession(manifest, content, options);
+        MulticastSender sender;
+        try
+        {
+            sender = new MulticastSender(session, iface, group);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            ConsoleOutput.Note($"error: cannot send from {iface} to {group}: {e.Message}");
+            return 1;
+        }
+
+        using (sender)
+        {
+            Console.Out.WriteLine($"Sending {file.Name} ({RateParser.FormatBytes(content.Length)}) to {group} from {sender.LocalEndPoint}, session {session.SessionId:x8}{(keyBytes is null ? string.Empty : ", encrypted")}");
+            Console.Out.WriteLine($"Waiting for {minReceivers} receiver(s), at most {maxWait.TotalSeconds:0} s; rate {(rate is null ? "found automatically" : "at most " + RateParser.Format(rate.Value))}");
+            sender.ReceiverEvent += e => ConsoleOutput.Note($"  receiver {e.ReceiverId:x8} {e.Kind.ToString().ToLowerInvariant()}: {e.Detail}");
+            var summary = await ConsoleOutput.WithProgressAsync("Sending", sender.RunAsync(cancellationToken), () => Describe(sender.Snapshot)).ConfigureAwait(false);
+            PrintSummary(summary);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                ConsoleOutput.Note("cancelled: the receivers were told the session ended");
+                return 130;
+            }
+
+            if (!summary.AllReceiversComplete)
+            {
+                var missing = summary.Receivers.Where(r => r.CompletedAfter is null).Select(r => $"{r.ReceiverId:x8} ({r.State})");
+                ConsoleOutput.Note($"error: not every receiver has the file: {string.Join(", ", missing)}");
+                return 1;
+            }
+
+            return 0;
+        }
+    }
+
+    private static (double, string) Describe(SenderSummary? summary)
+    {
+        if (summary is null || summary.Receivers.Count == 0)
+        {
+            return (0, "Waiting for receivers");
+        }
+
+        var active = summary.Receivers.Where(r => r.CompletedAfter is null && r.State is "joining" or "receiving").ToArray();
+        var slowest = active.Length == 0 ? 1 : active.Min(r => (double)r.BlocksDone / Math.Max(1, r.TotalBlocks));
+        return (slowest, $"{summary.Receivers.Count} receiver(s), {summary.Receivers.Count(r => r.CompletedAfter is not null)} done, {RateParser.Format(summary.RateBitsPerSecond)}");
+    }
+
+    private static void PrintSummary(SenderSummary s)
+    {
+        var seconds = Math.Max(s.Elapsed.TotalSeconds, 1e-9);
+        Console.Out.WriteLine($"Time {s.Elapsed.TotalSeconds:0.00} s, goodput {s.FileSize / seconds / 1e6:0.0} MB/s ({RateParser.Format(s.FileSize * 8 / seconds)})");
+        Console.Out.WriteLine($"On the wire {RateParser.FormatBytes(s.BytesOnWire)} for {RateParser.FormatBytes(s.FileSize)} ({(s.FileSize > 0 ? (double)s.BytesOnWire / s.FileSize : 0):0.000}x), {s.DatagramsSent} datagrams");
+        Console.Out.WriteLine($"Symbols: {s.DataSymbolsSent} source, {s.ParitySymbolsSent} proactive parity, {s.RepairSymbolsSent} repair; {s.StatusPacketsReceived} status packets; final rate {RateParser.Format(s.RateBitsPerSecond)}");
+        foreach (var r in s.Receivers)
+        {
+            var done = r.CompletedAfter is { } after ? $"done in {after.TotalSeconds:0.00} s" : r.State;
+            Console.Out.WriteLine($"  receiver {r.ReceiverId:x8}: {done}, loss {r.LongRunLoss:P2}{(r.Slow ? ", slow" : string.Empty)}{(r.RoundTrip is { } rtt ? $", rtt {rtt.TotalMilliseconds:0.0} ms" : string.Empty)}");
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Sockets;
+using Deploycast.Multicast.Receiving;
+
+namespace Deploycast.Multicast.Transport;
+
+/// <summary>
+/// Runs a <see cref="ReceiverSession"/> over real sockets on one dedicated receive thread: group datagrams in,
+/// statuses out to the sender's address (learned from its authenticated packets).
+/// </summary>
+public sealed class MulticastReceiver : IDisposable
+{
+    private readonly ReceiverSession _session;
+    private readonly Socket _group;
+    private readonly Socket _unicast;
+    private readonly byte[] _receive = GC.AllocateArray<byte>(Protocol.Packets.PacketHeader.MaxDatagramSize, pinned: true);
+    private readonly byte[] _status = GC.AllocateArray<byte>(Protocol.Packets.PacketHeader.MaxDatagramSize, pinned: true);
+    private readonly SocketAddress _from = new(AddressFamily.InterNetwork);
+    private SocketAddress? _sender;
+    private ReceiverProgress? _progress;
+
+    public MulticastReceiver(ReceiverSession session, IPAddress interfaceAddress, IPEndPoint group)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(interfaceAddress);
+        ArgumentNullException.ThrowIfNull(group);
+        if (!MulticastSender.IsIPv4Multicast(group.Address))
+        {
+            throw new ArgumentException($"{group.Address} is not an IPv4 multicast address (224.0.0.0-239.255.255.255)", nameof(group));
+        }
+
+        _session = session;
+        _group = UdpSockets.CreateGroupReceiver(interfaceAddress, group.Address, group.Port);
+        try
+        {
+            _unicast = UdpSockets.CreateUnicast(interfaceAddress);
+        }
+        catch
+        {
+            _group.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The latest progress, refreshed about ten times a second (safe from any thread).</summary>
+    public ReceiverProgress? Progress => Volatile.Read(ref _progress);
+
+    /// <summary>Receives until the file is verified, the receiver fails, or it is cancelled (then it tells the sender it leaves).</summary>
+    public Task<ReceiverResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var completion = new TaskCompletionSource<ReceiverResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                completion.SetResult(Run(cancellationToken));
+            }
+            catch (Exception e)
+            {
+                completion.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "deploycast receiver",
+        };
+        thread.Start();
+        return completion.Task;
+    }
+
+    private ReceiverResult Run(CancellationToken cancellationToken)
+    {
+        var time = TimeProvider.System;
+        var frequency = time.TimestampFrequency;
+        var start = time.GetTimestamp();
+        var nextProgress = 0L;
+        while (true)
+        {
+            var now = time.GetTimestamp();
+            if (cancellationToken.IsCancellationRequested && !_session.IsFinished)
+            {
+                _session.Leave("cancelled");
+            }
+
+            var wait = Math.Clamp((_session.NextWakeup() - now) * 1_000_000 / frequency, 1000, 50_000);
+            if (_group.Poll((int)wait, SelectMode.SelectRead))
+            {
+                // Drain what is queued before doing anything else; statuses wait for a quiet moment or their timer.
+                var drained = 0;
+                do
+                {
+                    var length = _group.ReceiveFrom(_receive, SocketFlags.None, _from);
+                    now = time.GetTimestamp();
+                    if (_session.OnDatagram(_receive.AsSpan(0, length), now) && (_sender is null || !_sender.Equals(_from)))
+                    {
+                        _sender = new SocketAddress(_from.Family, _from.Size);
+                        _from.Buffer.CopyTo(_sender.Buffer);
+                    }
+                }
+                while (++drained < 256 && _group.Available > 0);
+            }
+
+            now = time.GetTimestamp();
+            int statusLength;
+            while ((statusLength = _session.TryWriteStatus(_status, now)) > 0)
+            {
+                if (_sender is not null)
+                {
+                    try
+                    {
+                        _unicast.SendTo(_status.AsSpan(0, statusLength), SocketFlags.None, _sender);
+                    }
+                    catch (SocketException)
+                    {
+                        // A lost status is like a lost packet: the next one carries the same information.
+                    }
+                }
+            }
+
+            if (now >= nextProgress)
+            {
+                Volatile.Write(ref _progress, MakeProgress());
+                nextProgress = now + (frequency / 10);
+            }
+
+            if (_session.IsFinished && !_session.HasFinalStatuses)
+            {
+                break;
+            }
+        }
+
+        Volatile.Write(ref _progress, MakeProgress());
+        return new ReceiverResult(
+            _session.Succeeded,
+            _session.Failure,
+            _session.FileSize,
+            _session.BytesResumed,
+            TimeSpan.FromSeconds((double)(time.GetTimestamp() - start) / frequency),
+            _session.LongRunLoss,
+            _session.PacketsReceived,
+            _session.CorruptBlocks,
+            _session.Drops.ToDictionary(p => p.Key.ToString(), p => p.Value));
+    }
+
+    private ReceiverProgress MakeProgress() => new(
+        _session.Name,
+        _session.FileSize,
+        _session.BytesDone,
+        _session.BytesResumed,
+        _session.SenderEndpointKnown,
+        _session.SenderState == Protocol.Packets.SessionState.Transferring,
+        _session.Verifying,
+        _session.SenderRateBitsPerSecond,
+        _session.LongRunLoss,
+        _session.CorruptBlocks,
+        _session.Drops.Values.Sum());
+
+    public void Dispose()
+    {
+        _group.Dispose();
+        _unicast.Dispose();
+    }
+}
