@@ -53,9 +53,10 @@ internal static class SendCommand
             }
         });
 
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "print the rate and every receiver's state once a second" };
         var command = new Command("send", "Multicast a file to every receiver that joins; exits 0 when all of them have it, verified.")
         {
-            file, iface, group, port, rate, minReceivers, maxWait, key,
+            file, iface, group, port, rate, minReceivers, maxWait, key, verbose,
         };
         command.SetAction((result, cancellationToken) => RunAsync(
             result.GetRequiredValue(file),
@@ -65,11 +66,12 @@ internal static class SendCommand
             result.GetValue(minReceivers),
             TimeSpan.FromSeconds(result.GetValue(maxWait)),
             result.GetValue(key),
+            result.GetValue(verbose),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo file, IPAddress iface, IPEndPoint group, string? rateText, int minReceivers, TimeSpan maxWait, FileInfo? keyFile, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo file, IPAddress iface, IPEndPoint group, string? rateText, int minReceivers, TimeSpan maxWait, FileInfo? keyFile, bool verbose, CancellationToken cancellationToken)
     {
         if (!file.Exists)
         {
@@ -120,7 +122,9 @@ internal static class SendCommand
             Console.Out.WriteLine($"Sending {file.Name} ({RateParser.FormatBytes(content.Length)}) to {group} from {sender.LocalEndPoint}, session {session.SessionId:x8}{(keyBytes is null ? string.Empty : ", encrypted")}");
             Console.Out.WriteLine($"Waiting for {minReceivers} receiver(s), at most {maxWait.TotalSeconds:0} s; rate {(rate is null ? "found automatically" : "at most " + RateParser.Format(rate.Value))}");
             sender.ReceiverEvent += e => ConsoleOutput.Note($"  receiver {e.ReceiverId:x8} {e.Kind.ToString().ToLowerInvariant()}: {e.Detail}");
-            var summary = await ConsoleOutput.WithProgressAsync("Sending", sender.RunAsync(cancellationToken), () => Describe(sender.Snapshot)).ConfigureAwait(false);
+            var run = sender.RunAsync(cancellationToken);
+            using var trace = verbose ? new Timer(_ => Trace(sender.Snapshot), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) : null;
+            var summary = await ConsoleOutput.WithProgressAsync("Sending", run, () => Describe(sender.Snapshot)).ConfigureAwait(false);
             PrintSummary(summary);
             if (cancellationToken.IsCancellationRequested)
             {
@@ -137,6 +141,18 @@ internal static class SendCommand
 
             return 0;
         }
+    }
+
+    private static void Trace(SenderSummary? s)
+    {
+        if (s is null)
+        {
+            return;
+        }
+
+        var receivers = string.Join("; ", s.Receivers.Select(r =>
+            $"{r.ReceiverId:x8} {r.State} {100.0 * r.BlocksDone / Math.Max(1, r.TotalBlocks):0}% loss {r.RecentLoss:P1}/{r.LongRunLoss:P1} qd {r.QueueDelay.TotalMilliseconds:0.0}ms rx {RateParser.Format(r.RateBitsPerSecond)}{(r.Slow ? " slow" : string.Empty)}"));
+        ConsoleOutput.Note($"[{s.Elapsed.TotalSeconds,6:0.0}s] rate {RateParser.Format(s.RateBitsPerSecond)} sent {RateParser.FormatBytes(s.BytesOnWire)} repairs {s.RepairSymbolsSent} | {receivers}");
     }
 
     private static (double, string) Describe(SenderSummary? summary)

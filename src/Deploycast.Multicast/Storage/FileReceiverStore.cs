@@ -18,6 +18,10 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
     private byte[] _manifestBytes = [];
     private bool[] _verified = [];
     private bool _dirty;
+    private IncrementalHash? _prefixHash;
+    private int _prefixBlocks;
+    private TransferManifest? _manifest;
+    private byte[]? _readBack;
 
     public FileReceiverStore(string outputPath)
     {
@@ -63,6 +67,10 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         }
 
         BlockMapFile.Save(_mapPath, _manifestHash, _manifestBytes, _verified);
+        _manifest = manifest;
+        _prefixHash?.Dispose();
+        _prefixHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        _prefixBlocks = 0;
     }
 
     public void WriteBlock(int fileBlock, long offset, ReadOnlySpan<byte> data)
@@ -70,6 +78,36 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         RandomAccess.Write(_handle!, data, offset);
         _verified[fileBlock] = true;
         _dirty = true;
+
+        // The whole-file hash follows the written prefix, so the final check only reads what came out of order.
+        if (fileBlock == _prefixBlocks)
+        {
+            _prefixHash!.AppendData(data);
+            _prefixBlocks++;
+            AdvancePrefix();
+        }
+    }
+
+    /// <summary>Extends the hashed prefix over blocks already written, reading them back.</summary>
+    private void AdvancePrefix()
+    {
+        var manifest = _manifest!;
+        while (_prefixBlocks < manifest.BlockCount && _verified[_prefixBlocks])
+        {
+            var length = manifest.BlockLength(_prefixBlocks);
+            _readBack ??= GC.AllocateUninitializedArray<byte>(manifest.BlockSize);
+            ReadExactly(_readBack.AsSpan(0, length), (long)_prefixBlocks * manifest.BlockSize);
+            if (!manifest.VerifyBlock(_prefixBlocks, _readBack.AsSpan(0, length)))
+            {
+                // What the disk returned is not what was written: drop the block so it is fetched again.
+                _verified[_prefixBlocks] = false;
+                _dirty = true;
+                return;
+            }
+
+            _prefixHash!.AppendData(_readBack, 0, length);
+            _prefixBlocks++;
+        }
     }
 
     public void Checkpoint()
@@ -87,47 +125,44 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
     public IReadOnlyList<int> VerifyFile(TransferManifest manifest, IProgress<long>? progress)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = GC.AllocateUninitializedArray<byte>(Math.Max(manifest.BlockSize, 1 << 20));
-        var blocksPerRead = Math.Max(1, buffer.Length / manifest.BlockSize);
+        AdvancePrefix();
+        progress?.Report(Math.Min(manifest.FileSize, (long)_prefixBlocks * manifest.BlockSize));
+        if (_prefixBlocks == manifest.BlockCount && _prefixHash!.GetCurrentHash().AsSpan().SequenceEqual(manifest.FileHash))
+        {
+            return [];
+        }
+
+        // A block in the map did not read back right, or the whole file differs: find every bad block.
         var bad = new List<int>();
-        long offset = 0;
-        for (var block = 0; block < manifest.BlockCount; block += blocksPerRead)
+        var buffer = GC.AllocateUninitializedArray<byte>(manifest.BlockSize);
+        for (var block = 0; block < manifest.BlockCount; block++)
         {
-            var count = Math.Min(blocksPerRead, manifest.BlockCount - block);
-            var length = (int)Math.Min((long)count * manifest.BlockSize, manifest.FileSize - offset);
-            ReadExactly(buffer.AsSpan(0, length), offset);
-            whole.AppendData(buffer, 0, length);
-
-            // Each block is checked again as it is read back: what the disk returns is what was verified.
-            for (var i = 0; i < count; i++)
+            var length = manifest.BlockLength(block);
+            ReadExactly(buffer.AsSpan(0, length), (long)block * manifest.BlockSize);
+            if (!manifest.VerifyBlock(block, buffer.AsSpan(0, length)))
             {
-                var blockLength = manifest.BlockLength(block + i);
-                if (!manifest.VerifyBlock(block + i, buffer.AsSpan(i * manifest.BlockSize, blockLength)))
-                {
-                    bad.Add(block + i);
-                }
-            }
-
-            offset += length;
-            progress?.Report(offset);
-        }
-
-        if (bad.Count == 0 && !whole.GetHashAndReset().AsSpan().SequenceEqual(manifest.FileHash))
-        {
-            bad.AddRange(Enumerable.Range(0, manifest.BlockCount));
-        }
-
-        if (bad.Count > 0)
-        {
-            foreach (var block in bad)
-            {
+                bad.Add(block);
                 _verified[block] = false;
             }
 
-            BlockMapFile.Save(_mapPath, _manifestHash, _manifestBytes, _verified);
+            progress?.Report((long)block * manifest.BlockSize);
         }
 
+        if (bad.Count == 0)
+        {
+            // Every block matches, so only the hash state could be wrong: rebuild it from the file.
+            _prefixHash!.Dispose();
+            _prefixHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            _prefixBlocks = 0;
+            AdvancePrefix();
+            if (!_prefixHash.GetCurrentHash().AsSpan().SequenceEqual(manifest.FileHash))
+            {
+                bad.AddRange(Enumerable.Range(0, manifest.BlockCount));
+                Array.Fill(_verified, false);
+            }
+        }
+
+        BlockMapFile.Save(_mapPath, _manifestHash, _manifestBytes, _verified);
         return bad;
     }
 
@@ -156,5 +191,9 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         }
     }
 
-    public void Dispose() => _handle?.Dispose();
+    public void Dispose()
+    {
+        _handle?.Dispose();
+        _prefixHash?.Dispose();
+    }
 }

@@ -72,17 +72,8 @@ internal static unsafe class GaloisKernels
         MulAdd(BestPath, coefficient, source, destination);
 
     /// <summary><c>destination ^= coefficient * source</c> on a forced path (narrowed for short spans).</summary>
-    public static void MulAdd(GaloisKernelPath path, byte coefficient, ReadOnlySpan<byte> source, Span<byte> destination)
-    {
-        if (coefficient != 0)
-        {
-            Multiply(path, coefficient, source, destination, accumulate: true);
-        }
-        else if (source.Length != destination.Length)
-        {
-            FecThrowHelper.ThrowArgument(nameof(destination), "Source and destination must have the same length.");
-        }
-    }
+    public static void MulAdd(GaloisKernelPath path, byte coefficient, ReadOnlySpan<byte> source, Span<byte> destination) =>
+        Multiply(path, coefficient, source, destination, accumulate: true);
 
     /// <summary>
     /// <c>destination = coefficient * source</c> on a forced path. Source and destination may be the same span
@@ -100,7 +91,7 @@ internal static unsafe class GaloisKernels
         }
 
         EnsureSupported(path);
-        if (source.Length == 0)
+        if (source.Length == 0 || (accumulate && coefficient == 0))
         {
             return;
         }
