@@ -1,29 +1,24 @@
 using Deploycast.Multicast.Receiving;
 using Deploycast.Multicast.Sending;
 using Deploycast.Multicast.Simulation;
+using Deploycast.Protocol.Packets;
 
 namespace Deploycast.Multicast.Tests;
 
+/// <summary>Whole transfers through the real protocol cores over the deterministic in-memory network.</summary>
 public sealed class SimulatedTransferTests
 {
-    private static byte[] Content(int size, int seed)
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(10);
+
+    internal static byte[] Content(int size, int seed)
     {
         var bytes = new byte[size];
         new Random(seed).NextBytes(bytes);
         return bytes;
     }
 
-    private static SimulatedTransfer RunWith(LinkProfile link, int receivers, int size, int seed, SenderOptions? options = null, TimeSpan? limit = null)
-    {
-        var transfer = new SimulatedTransfer(Content(size, seed), options ?? SenderOptions.Default with { MinReceivers = receivers }, seed);
-        for (var i = 0; i < receivers; i++)
-        {
-            transfer.AddReceiver(link);
-        }
-
-        Assert.True(transfer.Run(limit ?? TimeSpan.FromMinutes(5)), $"the transfer did not finish in simulated time (now {transfer.Clock.Elapsed})");
-        return transfer;
-    }
+    private static SimulatedTransfer Start(int size, int seed, SenderOptions? options = null, LinkProfile? shared = null) =>
+        new(Content(size, seed), options ?? SenderOptions.Default, seed, shared);
 
     private static void AssertAllByteEqual(SimulatedTransfer transfer)
     {
@@ -31,10 +26,27 @@ public sealed class SimulatedTransferTests
         {
             var session = receiver.Session!;
             Assert.True(session.Succeeded, $"receiver {receiver.Index} failed: {session.Failure}");
-            Assert.Equal(transfer.Content, receiver.Store.Data);
+            Assert.True(receiver.Store.Completed, $"receiver {receiver.Index} did not complete its store");
+            Assert.True(transfer.Content.AsSpan().SequenceEqual(receiver.Store.Data), $"receiver {receiver.Index} wrote different bytes ({receiver.Store.Data.Length} of {transfer.Content.Length}, first difference at {FirstDifference(transfer.Content, receiver.Store.Data)})");
         }
 
-        Assert.True(transfer.Sender.GetSummary(transfer.Clock.GetTimestamp()).AllReceiversComplete);
+        Assert.True(transfer.SenderFinishedAt is not null, "the sender did not finish");
+        var summary = transfer.Sender.GetSummary(transfer.Clock.GetTimestamp());
+        Assert.True(summary.AllReceiversComplete, "the sender does not count every receiver complete");
+        Assert.Equal(transfer.Receivers.Count, summary.Receivers.Count);
+    }
+
+    private static int FirstDifference(byte[] a, byte[] b)
+    {
+        for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
+        {
+            if (a[i] != b[i])
+            {
+                return i;
+            }
+        }
+
+        return Math.Min(a.Length, b.Length);
     }
 
     [Theory]
@@ -43,7 +55,241 @@ public sealed class SimulatedTransferTests
     [InlineData(0.20, 3)]
     public void TenReceivers_WithRandomLoss_AllEndByteEqual(double loss, int seed)
     {
-        using var transfer = RunWith(new LinkProfile { Loss = loss }, receivers: 10, size: 3_000_000, seed);
+        using var transfer = Start(3_000_000, seed, SenderOptions.Default with { MinReceivers = 10 });
+        for (var i = 0; i < 10; i++)
+        {
+            transfer.AddReceiver(new LinkProfile { Loss = loss });
+        }
+
+        Assert.True(transfer.Run(Limit));
         AssertAllByteEqual(transfer);
+        var summary = transfer.Sender.GetSummary(transfer.Clock.GetTimestamp());
+        Assert.True(summary.RepairSymbolsSent + summary.ParitySymbolsSent > 0, "loss must have cost repairs");
+        Assert.All(summary.Receivers, r => Assert.InRange(r.LongRunLoss, loss * 0.5, loss * 1.6));
+    }
+
+    [Fact]
+    public void TenReceivers_WithBurstLoss_AllEndByteEqual()
+    {
+        using var transfer = Start(3_000_000, 4, SenderOptions.Default with { MinReceivers = 10 });
+        for (var i = 0; i < 10; i++)
+        {
+            // Bursts of about 20 packets, a few percent of the time: whole runs of a block vanish at once.
+            transfer.AddReceiver(new LinkProfile { BurstStart = 0.002, BurstLength = 20 });
+        }
+
+        Assert.True(transfer.Run(Limit));
+        AssertAllByteEqual(transfer);
+    }
+
+    [Fact]
+    public void TenReceivers_WithReorderingAndDuplicates_AllEndByteEqual()
+    {
+        using var transfer = Start(3_000_000, 5, SenderOptions.Default with { MinReceivers = 10 });
+        for (var i = 0; i < 10; i++)
+        {
+            transfer.AddReceiver(new LinkProfile { Loss = 0.02, Reorder = 0.2, ReorderDelay = TimeSpan.FromMilliseconds(8), Duplicate = 0.1 });
+        }
+
+        Assert.True(transfer.Run(Limit));
+        AssertAllByteEqual(transfer);
+        Assert.True(transfer.Network.Duplicated > 0);
+    }
+
+    [Fact]
+    public void Receiver_JoiningAfterTheSenderStarted_ReceivesTheWholeFile()
+    {
+        using var transfer = Start(6_000_000, 6, SenderOptions.Default with { MaxRate = 20_000_000, MinReceivers = 2 });
+        transfer.AddReceiver(new LinkProfile { Loss = 0.01 });
+        transfer.AddReceiver(new LinkProfile { Loss = 0.01 });
+        var late = transfer.AddReceiver(new LinkProfile { Loss = 0.01 }, startAt: TimeSpan.FromSeconds(1.2));
+
+        Assert.True(transfer.Run(Limit));
+        AssertAllByteEqual(transfer);
+
+        // It joined after the first pass had passed a good part of the file, and still finished last.
+        Assert.True(late.FinishedAt > transfer.Receivers[0].FinishedAt);
+    }
+
+    [Fact]
+    public void Receiver_KilledAndRestarted_ResumesAndFetchesOnlyWhatItLacks()
+    {
+        using var transfer = Start(8_000_000, 7, SenderOptions.Default with { MaxRate = 20_000_000, MinReceivers = 2 });
+        transfer.AddReceiver(new LinkProfile { Loss = 0.01 });
+        var crashing = transfer.AddReceiver(new LinkProfile { Loss = 0.01 });
+        transfer.Crash(crashing, at: TimeSpan.FromSeconds(2), restartAt: TimeSpan.FromSeconds(2.5));
+
+        Assert.True(transfer.Run(Limit));
+        AssertAllByteEqual(transfer);
+        var resumed = crashing.Session!.BytesResumed;
+        Assert.True(resumed > 1_000_000, $"only {resumed} bytes were kept across the crash");
+        var blocks = (int)Math.Ceiling(transfer.Content.Length / (double)SenderSession.BlockSizeFor(SenderOptions.Default));
+
+        // At most what arrived after the last checkpoint (1 s at 20 Mbit/s) is fetched twice.
+        var afterCheckpoint = (int)Math.Ceiling(20e6 / 8 / SenderSession.BlockSizeFor(SenderOptions.Default)) + 2;
+        Assert.True(crashing.Store.BlocksWritten <= blocks + afterCheckpoint, $"{crashing.Store.BlocksWritten} blocks written for a {blocks}-block file: resume refetched too much");
+    }
+
+    [Fact]
+    public void EncryptedSession_WithTheRightKey_EndsByteEqual()
+    {
+        var key = Content(32, 8);
+        using var transfer = Start(2_000_000, 8, SenderOptions.Default with { Key = key, MinReceivers = 3 });
+        for (var i = 0; i < 3; i++)
+        {
+            transfer.AddReceiver(new LinkProfile { Loss = 0.05 }, options: ReceiverOptions.Default with { Key = key });
+        }
+
+        Assert.True(transfer.Run(Limit));
+        AssertAllByteEqual(transfer);
+    }
+
+    [Fact]
+    public void EncryptedSession_WithAWrongKey_IsRejectedAndNothingIsWritten()
+    {
+        var key = Content(32, 9);
+        var wrong = Content(32, 10);
+        using var transfer = Start(1_000_000, 9, SenderOptions.Default with { Key = key, MaxWait = TimeSpan.FromSeconds(30) });
+        var receiver = transfer.AddReceiver(LinkProfile.Perfect, options: ReceiverOptions.Default with { Key = wrong });
+
+        transfer.Run(TimeSpan.FromSeconds(10));
+        var session = receiver.Session!;
+        Assert.False(session.Succeeded);
+        Assert.Contains("wrong key", session.Failure, StringComparison.Ordinal);
+        Assert.Empty(receiver.Store.Data);
+        Assert.True(session.Drops[PacketError.AuthenticationFailed] > 0);
+    }
+
+    [Fact]
+    public void EncryptedSession_WithoutAKey_FailsWithAClearMessage()
+    {
+        using var transfer = Start(1_000_000, 11, SenderOptions.Default with { Key = Content(32, 11) });
+        var receiver = transfer.AddReceiver(LinkProfile.Perfect);
+        transfer.Run(TimeSpan.FromSeconds(5));
+        Assert.Contains("--key-file", receiver.Session!.Failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PlainSession_WhenTheReceiverHasAKey_IsRefused()
+    {
+        using var transfer = Start(1_000_000, 12);
+        var receiver = transfer.AddReceiver(LinkProfile.Perfect, options: ReceiverOptions.Default with { Key = Content(32, 12) });
+        transfer.Run(TimeSpan.FromSeconds(10));
+        Assert.False(receiver.Session!.Succeeded);
+        Assert.Contains("not encrypted", receiver.Session.Failure, StringComparison.Ordinal);
+        Assert.Empty(receiver.Store.Data);
+    }
+
+    [Fact]
+    public void CorruptedSymbols_AreCaughtByTheBlockHash_AndTheFileStillEndsByteEqual()
+    {
+        using var transfer = Start(3_000_000, 13, SenderOptions.Default with { MinReceivers = 3 });
+        for (var i = 0; i < 3; i++)
+        {
+            transfer.AddReceiver(new LinkProfile { Loss = 0.02, Corrupt = 0.002 });
+        }
+
+        Assert.True(transfer.Run(Limit));
+        AssertAllByteEqual(transfer);
+        Assert.True(transfer.Receivers.Sum(r => r.Session!.CorruptBlocks) > 0, "no corrupted block was detected, so the test proves nothing");
+    }
+
+    [Fact]
+    public void DiskThatCorruptsAWrite_IsCaughtByTheFinalCheck_AndTheBlockIsFetchedAgain()
+    {
+        using var transfer = Start(2_000_000, 14);
+        var receiver = transfer.AddReceiver(LinkProfile.Perfect);
+        var corrupted = false;
+        receiver.Store.CorruptWrite = block =>
+        {
+            if (block != 3 || corrupted)
+            {
+                return false;
+            }
+
+            corrupted = true;
+            return true;
+        };
+
+        Assert.True(transfer.Run(Limit));
+        AssertAllByteEqual(transfer);
+        Assert.True(corrupted);
+        Assert.Equal(1, receiver.Session!.CorruptBlocks);
+    }
+
+    [Fact]
+    public void SenderCancelled_ReceiversFailWithTheReason()
+    {
+        using var transfer = Start(20_000_000, 15, SenderOptions.Default with { MaxRate = 10_000_000 });
+        var receiver = transfer.AddReceiver(LinkProfile.Perfect);
+        transfer.Run(TimeSpan.FromSeconds(2));
+        transfer.Sender.Cancel();
+        transfer.Run(TimeSpan.FromSeconds(4));
+        Assert.False(receiver.Session!.Succeeded);
+        Assert.Contains("cancelled", receiver.Session.Failure, StringComparison.Ordinal);
+        Assert.True(transfer.Sender.IsFinished);
+    }
+
+    [Fact]
+    public void SenderGone_ReceiverGivesUpAfterItsTimeout()
+    {
+        using var transfer = Start(20_000_000, 16, SenderOptions.Default with { MaxRate = 10_000_000 });
+        var receiver = transfer.AddReceiver(LinkProfile.Perfect, options: ReceiverOptions.Default with { SenderTimeout = TimeSpan.FromSeconds(3) });
+
+        // After 2 s every packet to the receiver is lost: to it, the sender is gone.
+        transfer.Run(TimeSpan.FromSeconds(2));
+        transfer.Network.Isolate(receiver.Index);
+        transfer.Run(TimeSpan.FromSeconds(8));
+        Assert.Contains("sender gone", receiver.Session!.Failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OneSlowReceiver_IsReportedSlow_AndDoesNotHoldTheOthersBack()
+    {
+        var options = SenderOptions.Default with { MinReceivers = 4 };
+        var fastLink = new LinkProfile { Loss = 0.005, Rate = 50e6 };
+        using var alone = Start(16_000_000, 17, options);
+        for (var i = 0; i < 3; i++)
+        {
+            alone.AddReceiver(fastLink);
+        }
+
+        alone.AddReceiver(fastLink);
+        Assert.True(alone.Run(Limit));
+
+        using var mixed = Start(16_000_000, 17, options);
+        for (var i = 0; i < 3; i++)
+        {
+            mixed.AddReceiver(fastLink);
+        }
+
+        var slow = mixed.AddReceiver(new LinkProfile { Loss = 0.005, Rate = 8e6 });
+        Assert.True(mixed.Run(Limit));
+        AssertAllByteEqual(mixed);
+
+        Assert.Contains(mixed.Events, e => e.Kind == ReceiverEventKind.Slow && e.ReceiverId == slow.Session!.ReceiverId);
+        var fastWithSlow = mixed.Receivers.Take(3).Max(r => r.FinishedAt!.Value);
+        var fastAlone = alone.Receivers.Take(3).Max(r => r.FinishedAt!.Value);
+        Assert.True(fastWithSlow < fastAlone * 1.5, $"fast receivers took {fastWithSlow} beside a slow one, {fastAlone} without it");
+        Assert.True(slow.FinishedAt > fastWithSlow);
+    }
+
+    [Fact]
+    public void Feedback_FromThreeHundredReceivers_StaysWithinTheStatusBudget()
+    {
+        var options = SenderOptions.Default with { MinReceivers = 300, StatusBudgetPerSecond = 1000 };
+        using var transfer = Start(4_000_000, 18, options);
+        for (var i = 0; i < 300; i++)
+        {
+            transfer.AddReceiver(new LinkProfile { Loss = 0.01 });
+        }
+
+        Assert.True(transfer.Run(Limit));
+        AssertAllByteEqual(transfer);
+        var seconds = transfer.SenderFinishedAt!.Value.TotalSeconds;
+        var perSecond = transfer.Network.Uplinked / seconds;
+
+        // The budget holds on average; jitter and the final "complete" statuses may add a little.
+        Assert.True(perSecond < 1000 * 1.3, $"{perSecond:0} status packets per second from 300 receivers");
     }
 }

@@ -12,10 +12,11 @@ public interface IReceiverStore
     /// Looks for a block map left by an earlier run for the same content (same manifest hash). On success returns the
     /// manifest bytes and which file blocks were written and verified; the output is kept and only the rest is fetched.
     /// </summary>
-    bool TryResume(ReadOnlySpan<byte> manifestHash, out byte[] manifest, out bool[] verifiedBlocks);
+    /// <param name="previousReceiverId">The id the earlier run used, so the sender can tell it is the same receiver.</param>
+    bool TryResume(ReadOnlySpan<byte> manifestHash, out byte[] manifest, out bool[] verifiedBlocks, out uint previousReceiverId);
 
     /// <summary>Prepares the output for <paramref name="manifest"/>: sized, with a new or resumed block map.</summary>
-    void Begin(ReadOnlySpan<byte> manifestHash, byte[] manifestBytes, TransferManifest manifest);
+    void Begin(ReadOnlySpan<byte> manifestHash, byte[] manifestBytes, TransferManifest manifest, uint receiverId);
 
     /// <summary>Writes a verified block at <paramref name="offset"/> and records it in the block map.</summary>
     void WriteBlock(int fileBlock, long offset, ReadOnlySpan<byte> data);

@@ -11,6 +11,7 @@ public sealed partial class ReceiverSession
 {
     private byte[]? _manifestAssembly;
     private int _manifestBlocksDone;
+    private uint _previousReceiverId;
 
     /// <summary>Symbols that arrived for blocks already complete (the price of serving others' repairs).</summary>
     public long UnneededSymbols { get; private set; }
@@ -37,9 +38,10 @@ public sealed partial class ReceiverSession
             _manifestAssembly = new byte[_layout.ManifestLength];
             Name = Encoding.UTF8.GetString(announce.NameUtf8);
             _nextStatus = now;
-            if (_store.TryResume(_manifestHash, out var manifestBytes, out var verified)
+            if (_store.TryResume(_manifestHash, out var manifestBytes, out var verified, out var previousId)
                 && HashEquals(manifestBytes, _manifestHash))
             {
+                _previousReceiverId = previousId;
                 for (var b = 0; b < _layout.ManifestBlocks; b++)
                 {
                     _blockState[b] = Done;
@@ -87,7 +89,7 @@ public sealed partial class ReceiverSession
             BytesResumed = BytesDone;
         }
 
-        _processor.Submit(new BeginWork(_store, _manifestHash!, bytes, manifest));
+        _processor.Submit(new BeginWork(_store, _manifestHash!, bytes, manifest, ReceiverId));
         _nextCheckpoint = now + Ticks(_options.CheckpointInterval);
         CheckComplete();
     }
@@ -272,6 +274,7 @@ public sealed partial class ReceiverSession
             QueueDelayMicroseconds = snapshot.QueueDelayMicroseconds,
             EchoSendTime = _stats.LastSendTime,
             EchoHoldTime = _stats.LastSendTime == 0 ? 0 : MicrosecondsOf(now - _stats.LastDataTimestamp),
+            PreviousReceiverId = _previousReceiverId,
         };
         var body = destination[PacketHeader.Size..];
         var rangeCount = 0;

@@ -53,6 +53,7 @@ public sealed partial class ReceiverSession : IDisposable
     private long _firstAuthFailure;
     private long _lastAck;
     private bool _authenticatedOnce;
+    private bool _plaintextRefused;
     private bool _verifying;
     private bool _complete;
     private int _leftStatusesSent;
@@ -135,7 +136,16 @@ public sealed partial class ReceiverSession : IDisposable
     public void Leave(string reason) => Fail(reason);
 
     /// <summary>The earliest time the receiver has something to do without a datagram arriving.</summary>
-    public long NextWakeup() => _nextStatus == 0 ? _time.GetTimestamp() + Ticks(TimeSpan.FromMilliseconds(50)) : _nextStatus;
+    public long NextWakeup()
+    {
+        if (IsFinished && !HasFinalStatuses)
+        {
+            return long.MaxValue;
+        }
+
+        var timers = _time.GetTimestamp() + Ticks(TimeSpan.FromMilliseconds(50));
+        return _nextStatus == 0 ? timers : Math.Min(_nextStatus, timers);
+    }
 
     /// <summary>
     /// Handles one datagram from the group (decrypted in place). Returns true when it was a valid packet of the
@@ -232,7 +242,9 @@ public sealed partial class ReceiverSession : IDisposable
 
         if (_firstAuthFailure != 0 && !_authenticatedOnce && now - _firstAuthFailure > Ticks(_options.WrongKeyAfter))
         {
-            Fail("wrong key: packets on the group could not be authenticated with the given key");
+            Fail(_plaintextRefused
+                ? "the session on the group is not encrypted but a key was given; refusing unauthenticated content"
+                : "wrong key: packets on the group could not be authenticated with the given key");
             return;
         }
 
@@ -326,11 +338,7 @@ public sealed partial class ReceiverSession : IDisposable
                     _firstAuthFailure = now;
                 }
 
-                if (header.Type == PacketType.Announce && now - _firstAuthFailure > Ticks(_options.WrongKeyAfter))
-                {
-                    Fail("the session is not encrypted but a key was given; refusing unauthenticated content");
-                }
-
+                _plaintextRefused = true;
                 return PacketError.NotEncrypted;
             }
 
@@ -416,9 +424,9 @@ public sealed partial class ReceiverSession : IDisposable
         public override void Run() => BadBlocks = store.VerifyFile(manifest, null);
     }
 
-    private sealed class BeginWork(IReceiverStore store, byte[] hash, byte[] bytes, TransferManifest manifest) : ReceiverWork
+    private sealed class BeginWork(IReceiverStore store, byte[] hash, byte[] bytes, TransferManifest manifest, uint receiverId) : ReceiverWork
     {
-        public override void Run() => store.Begin(hash, bytes, manifest);
+        public override void Run() => store.Begin(hash, bytes, manifest, receiverId);
     }
 
     private sealed class DecodeWork(PartialBlock block, ReedSolomonCodec codec, BlockLayout layout, TransferManifest? manifest, IReceiverStore store)

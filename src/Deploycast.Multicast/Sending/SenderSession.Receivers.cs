@@ -6,7 +6,7 @@ namespace Deploycast.Multicast.Sending;
 public sealed partial class SenderSession
 {
     private static readonly TimeSpan ControlInterval = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan SlowAfter = TimeSpan.FromSeconds(1.5);
+    private static readonly TimeSpan SlowAfter = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan AckFor = TimeSpan.FromSeconds(1);
 
     private void HandleStatus(uint receiverId, uint sequence, in StatusMessage status, long now)
@@ -20,7 +20,17 @@ public sealed partial class SenderSession
 
             receiver = new ReceiverRecord(receiverId, now);
             _receivers.Add(receiverId, receiver);
-            _pendingEvents.Add(new ReceiverEvent(ReceiverEventKind.Joined, receiverId, $"receiver {receiverId:x8} joined"));
+            if (status.PreviousReceiverId != 0 && _receivers.TryGetValue(status.PreviousReceiverId, out var previous) && previous.CompletedTimestamp == 0)
+            {
+                // The same machine restarted and resumed: its old record is not a failure, just an earlier name.
+                previous.State = ReceiverState.Left;
+                previous.Replaced = true;
+                _pendingEvents.Add(new ReceiverEvent(ReceiverEventKind.Joined, receiverId, $"receiver {receiverId:x8} resumed what {previous.Id:x8} had received"));
+            }
+            else
+            {
+                _pendingEvents.Add(new ReceiverEvent(ReceiverEventKind.Joined, receiverId, $"receiver {receiverId:x8} joined"));
+            }
             _nextAnnounce = now;
         }
         else if (sequence <= receiver.LastSequence)
@@ -253,6 +263,7 @@ public sealed partial class SenderSession
         public long TroubleSince { get; set; }
         public bool Slow { get; set; }
         public bool Lost { get; set; }
+        public bool Replaced { get; set; }
         public long CompletedTimestamp { get; set; }
         public long AckUntil { get; set; }
 

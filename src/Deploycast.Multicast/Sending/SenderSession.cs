@@ -209,9 +209,9 @@ public sealed partial class SenderSession : IDisposable
             var ticks = deficit <= 0 ? 0 : (long)(deficit * 8 / _rate.Rate * _time.TimestampFrequency) + 1;
             wake = Math.Min(wake, now + ticks);
         }
-        else if (State == SessionState.Waiting)
+        else if (State == SessionState.Waiting && now < _startTimestamp + Ticks(_options.MaxWait))
         {
-            wake = Math.Min(wake, _startTimestamp + (long)(_options.MaxWait.TotalSeconds * _time.TimestampFrequency));
+            wake = Math.Min(wake, _startTimestamp + Ticks(_options.MaxWait));
         }
 
         return wake;
@@ -324,6 +324,7 @@ public sealed partial class SenderSession : IDisposable
         var start = _transferStartTimestamp != 0 ? _transferStartTimestamp : now;
         var end = _finishTimestamp != 0 ? _finishTimestamp : now;
         var receivers = _receivers.Values
+            .Where(r => !r.Replaced)
             .OrderBy(r => r.JoinTimestamp)
             .Select(r => r.ToReport(_layout.TotalBlocks, _transferStartTimestamp, _time.TimestampFrequency))
             .ToArray();

@@ -38,6 +38,13 @@ public sealed class InMemoryNetwork
         return _downlinks.Count - 1;
     }
 
+    /// <summary>Cuts a receiver off: from now on nothing reaches it or comes from it.</summary>
+    public void Isolate(int receiver)
+    {
+        _downlinks[receiver].Isolated = true;
+        _uplinks[receiver].Isolated = true;
+    }
+
     /// <summary>Time of the next delivery, or long.MaxValue.</summary>
     public long NextEventTime => _events.TryPeek(out _, out var key) ? key.Item1 : long.MaxValue;
 
@@ -119,9 +126,16 @@ public sealed class InMemoryNetwork
 
         public LinkProfile Profile { get; } = profile;
 
+        public bool Isolated { get; set; }
+
         public bool TryPass(int length, long now, long frequency, Random random, out long arrival)
         {
             arrival = 0;
+            if (Isolated)
+            {
+                return false;
+            }
+
             if (Profile.BurstStart > 0)
             {
                 _inBurst = _inBurst ? random.NextDouble() >= 1 / Profile.BurstLength : random.NextDouble() < Profile.BurstStart;

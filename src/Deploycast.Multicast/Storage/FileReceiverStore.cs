@@ -18,6 +18,7 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
     private byte[] _manifestBytes = [];
     private bool[] _verified = [];
     private bool _dirty;
+    private uint _receiverId;
     private IncrementalHash? _prefixHash;
     private int _prefixBlocks;
     private TransferManifest? _manifest;
@@ -32,24 +33,26 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
     /// <summary>Path of the block map beside the output.</summary>
     public string MapPath => _mapPath;
 
-    public bool TryResume(ReadOnlySpan<byte> manifestHash, out byte[] manifest, out bool[] verifiedBlocks)
+    public bool TryResume(ReadOnlySpan<byte> manifestHash, out byte[] manifest, out bool[] verifiedBlocks, out uint previousReceiverId)
     {
-        if (BlockMapFile.TryLoad(_mapPath, manifestHash, out manifest, out verifiedBlocks) && File.Exists(_path))
+        if (BlockMapFile.TryLoad(_mapPath, manifestHash, out manifest, out verifiedBlocks, out previousReceiverId) && File.Exists(_path))
         {
             return true;
         }
 
         manifest = [];
         verifiedBlocks = [];
+        previousReceiverId = 0;
         return false;
     }
 
-    public void Begin(ReadOnlySpan<byte> manifestHash, byte[] manifestBytes, TransferManifest manifest)
+    public void Begin(ReadOnlySpan<byte> manifestHash, byte[] manifestBytes, TransferManifest manifest, uint receiverId)
     {
+        _receiverId = receiverId;
         ArgumentNullException.ThrowIfNull(manifest);
         _manifestHash = manifestHash.ToArray();
         _manifestBytes = manifestBytes;
-        var resumed = BlockMapFile.TryLoad(_mapPath, manifestHash, out _, out var verified)
+        var resumed = BlockMapFile.TryLoad(_mapPath, manifestHash, out _, out var verified, out _)
             && verified.Length == manifest.BlockCount && File.Exists(_path);
         _verified = resumed ? verified : new bool[manifest.BlockCount];
         var directory = Path.GetDirectoryName(_path);
@@ -66,7 +69,7 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
             RandomAccess.SetLength(_handle, manifest.FileSize);
         }
 
-        BlockMapFile.Save(_mapPath, _manifestHash, _manifestBytes, _verified);
+        BlockMapFile.Save(_mapPath, _manifestHash, _receiverId, _manifestBytes, _verified);
         _manifest = manifest;
         _prefixHash?.Dispose();
         _prefixHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -118,7 +121,7 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         }
 
         RandomAccess.FlushToDisk(_handle);
-        BlockMapFile.Save(_mapPath, _manifestHash, _manifestBytes, _verified);
+        BlockMapFile.Save(_mapPath, _manifestHash, _receiverId, _manifestBytes, _verified);
         _dirty = false;
     }
 
@@ -162,7 +165,7 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
             }
         }
 
-        BlockMapFile.Save(_mapPath, _manifestHash, _manifestBytes, _verified);
+        BlockMapFile.Save(_mapPath, _manifestHash, _receiverId, _manifestBytes, _verified);
         return bad;
     }
 

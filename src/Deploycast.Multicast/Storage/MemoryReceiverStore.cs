@@ -15,6 +15,7 @@ public sealed class MemoryReceiverStore : IReceiverStore
     private bool[] _verified = [];
     private bool[] _savedVerified = [];
     private bool _hasMap;
+    private uint _receiverId;
 
     /// <summary>The output's bytes.</summary>
     public byte[] Data { get; private set; } = [];
@@ -28,15 +29,17 @@ public sealed class MemoryReceiverStore : IReceiverStore
     /// <summary>Flip a byte after it is written, to prove verification catches a disk that lies (tests).</summary>
     public Func<int, bool>? CorruptWrite { get; set; }
 
-    public bool TryResume(ReadOnlySpan<byte> manifestHash, out byte[] manifest, out bool[] verifiedBlocks)
+    public bool TryResume(ReadOnlySpan<byte> manifestHash, out byte[] manifest, out bool[] verifiedBlocks, out uint previousReceiverId)
     {
+        previousReceiverId = _receiverId;
         manifest = _savedManifest;
         verifiedBlocks = (bool[])_savedVerified.Clone();
         return _hasMap && manifestHash.SequenceEqual(_manifestHash);
     }
 
-    public void Begin(ReadOnlySpan<byte> manifestHash, byte[] manifestBytes, TransferManifest manifest)
+    public void Begin(ReadOnlySpan<byte> manifestHash, byte[] manifestBytes, TransferManifest manifest, uint receiverId)
     {
+        _receiverId = receiverId;
         ArgumentNullException.ThrowIfNull(manifest);
         var resumed = _hasMap && manifestHash.SequenceEqual(_manifestHash);
         _manifestHash = manifestHash.ToArray();

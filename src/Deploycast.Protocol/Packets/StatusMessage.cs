@@ -7,13 +7,14 @@ namespace Deploycast.Protocol.Packets;
 /// <code>
 ///  0 u8 state   1 u8 reserved   2 u16 range count   4 u32 highest sender sequence seen   8 u32 blocks done
 /// 12 u32 receive rate (kbit/s)   16 u16 recent loss (1/10000)   18 u16 long-run loss (1/10000)
-/// 20 u32 queueing delay (µs)   24 u32 echoed send time (µs)   28 u32 hold time (µs)   32 ranges (7 bytes each)
+/// 20 u32 queueing delay (µs)   24 u32 echoed send time (µs)   28 u32 hold time (µs)
+/// 32 u32 previous receiver id (the id this receiver had before it restarted and resumed; 0 for none)   36 ranges (7 bytes each)
 /// </code>
 /// </summary>
 public ref struct StatusMessage
 {
     /// <summary>Bytes before the ranges.</summary>
-    public const int FixedSize = 32;
+    public const int FixedSize = 36;
 
     public ReceiverState State;
     public uint HighestSequence;
@@ -24,6 +25,7 @@ public ref struct StatusMessage
     public uint QueueDelayMicroseconds;
     public uint EchoSendTime;
     public uint EchoHoldTime;
+    public uint PreviousReceiverId;
 
     /// <summary>The raw ranges; enumerate with <see cref="GetRange"/>.</summary>
     public ReadOnlySpan<byte> RangeBytes;
@@ -54,6 +56,7 @@ public ref struct StatusMessage
         BinaryPrimitives.WriteUInt32BigEndian(destination[20..], QueueDelayMicroseconds);
         BinaryPrimitives.WriteUInt32BigEndian(destination[24..], EchoSendTime);
         BinaryPrimitives.WriteUInt32BigEndian(destination[28..], EchoHoldTime);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[32..], PreviousReceiverId);
     }
 
     /// <summary>Writes range number <paramref name="index"/> into a body whose fixed part is already written.</summary>
@@ -106,6 +109,7 @@ public ref struct StatusMessage
         message.QueueDelayMicroseconds = BinaryPrimitives.ReadUInt32BigEndian(body[20..]);
         message.EchoSendTime = BinaryPrimitives.ReadUInt32BigEndian(body[24..]);
         message.EchoHoldTime = BinaryPrimitives.ReadUInt32BigEndian(body[28..]);
+        message.PreviousReceiverId = BinaryPrimitives.ReadUInt32BigEndian(body[32..]);
         message.RangeBytes = ranges;
         return PacketError.None;
     }
