@@ -1,0 +1,59 @@
+using System.Security.Cryptography;
+using Deploycast.Protocol.Manifests;
+
+namespace Deploycast.Protocol.Tests.Manifests;
+
+public sealed class TransferManifestTests
+{
+    private static async Task<(byte[] Data, TransferManifest Manifest)> BuildAsync(int size, int blockSize)
+    {
+        var data = new byte[size];
+        new Random(size).NextBytes(data);
+        var manifest = await TransferManifest.BuildAsync(new MemoryStream(data), blockSize, null, CancellationToken.None);
+        return (data, manifest);
+    }
+
+    [Theory]
+    [InlineData(0, 100)]
+    [InlineData(1, 100)]
+    [InlineData(100, 100)]
+    [InlineData(1001, 100)]
+    public async Task Build_HashesEveryBlockAndTheWholeFile(int size, int blockSize)
+    {
+        var (data, manifest) = await BuildAsync(size, blockSize);
+        Assert.Equal(size, manifest.FileSize);
+        Assert.Equal((size + blockSize - 1) / blockSize, manifest.BlockCount);
+        Assert.True(manifest.FileHash.SequenceEqual(SHA256.HashData(data)));
+        for (var block = 0; block < manifest.BlockCount; block++)
+        {
+            var bytes = data.AsSpan(block * blockSize, manifest.BlockLength(block));
+            Assert.True(manifest.VerifyBlock(block, bytes));
+        }
+    }
+
+    [Fact]
+    public async Task VerifyBlock_RejectsAChangedByte()
+    {
+        var (data, manifest) = await BuildAsync(1000, 300);
+        data[450] ^= 1;
+        Assert.False(manifest.VerifyBlock(1, data.AsSpan(300, 300)));
+    }
+
+    [Fact]
+    public async Task Serialize_RoundTrips_AndParseRejectsDamage()
+    {
+        var (_, manifest) = await BuildAsync(1000, 300);
+        var bytes = manifest.Serialize();
+        var parsed = TransferManifest.TryParse(bytes, out var error);
+        Assert.Null(error);
+        Assert.NotNull(parsed);
+        Assert.Equal(manifest.Serialize(), parsed.Serialize());
+
+        Assert.Null(TransferManifest.TryParse(bytes.AsSpan(0, bytes.Length - 1), out error));
+        Assert.Contains("block count", error, StringComparison.Ordinal);
+        var foreign = (byte[])bytes.Clone();
+        foreign[0] = (byte)'X';
+        Assert.Null(TransferManifest.TryParse(foreign, out error));
+        Assert.Contains("not a Deploycast manifest", error, StringComparison.Ordinal);
+    }
+}
