@@ -121,7 +121,7 @@ internal static class SendCommand
         {
             Console.Out.WriteLine($"Sending {file.Name} ({RateParser.FormatBytes(content.Length)}) to {group} from {sender.LocalEndPoint}, session {session.SessionId:x8}{(keyBytes is null ? string.Empty : ", encrypted")}");
             Console.Out.WriteLine($"Waiting for {minReceivers} receiver(s), at most {maxWait.TotalSeconds:0} s; rate {(rate is null ? "found automatically" : "at most " + RateParser.Format(rate.Value))}");
-            sender.ReceiverEvent += e => ConsoleOutput.Note($"  receiver {e.ReceiverId:x8} {e.Kind.ToString().ToLowerInvariant()}: {e.Detail}");
+            sender.ReceiverEvent += e => ConsoleOutput.Note($"  {e.Detail}");
             var run = sender.RunAsync(cancellationToken);
             using var trace = verbose ? new Timer(_ => Trace(sender.Snapshot), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) : null;
             var summary = await ConsoleOutput.WithProgressAsync("Sending", run, () => Describe(sender.Snapshot)).ConfigureAwait(false);

@@ -12,6 +12,7 @@ public sealed partial class ReceiverSession
     private byte[]? _manifestAssembly;
     private int _manifestBlocksDone;
     private uint _previousReceiverId;
+    private readonly Dictionary<PartialBlock, DecodeWork> _decodeWork = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Symbols that arrived for blocks already complete (the price of serving others' repairs).</summary>
     public long UnneededSymbols { get; private set; }
@@ -141,7 +142,7 @@ public sealed partial class ReceiverSession
         {
             _partials.Remove(block);
             _blockState[block] = InWork;
-            _processor.Submit(new DecodeWork(partial, Codec(partial.SourceSymbols), layout, _manifest, _store));
+            _processor.Submit(_decodeWork[partial].Prepare(Codec(partial.SourceSymbols), layout, _manifest));
         }
 
         return PacketError.None;
@@ -158,6 +159,7 @@ public sealed partial class ReceiverSession
         {
             _partialBlocksCreated++;
             partial = new PartialBlock(_layout!.SymbolSize, _layout.SymbolsPerBlock);
+            _decodeWork.Add(partial, new DecodeWork(partial, _store));
             return true;
         }
 

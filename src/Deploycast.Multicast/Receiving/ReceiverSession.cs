@@ -429,16 +429,29 @@ public sealed partial class ReceiverSession : IDisposable
         public override void Run() => store.Begin(hash, bytes, manifest, receiverId);
     }
 
-    private sealed class DecodeWork(PartialBlock block, ReedSolomonCodec codec, BlockLayout layout, TransferManifest? manifest, IReceiverStore store)
-        : ReceiverWork
+    /// <summary>Decodes, verifies and writes one block. One instance per pooled <see cref="PartialBlock"/>, reused.</summary>
+    private sealed class DecodeWork(PartialBlock block, IReceiverStore store) : ReceiverWork
     {
+        private ReedSolomonCodec? _codec;
+        private BlockLayout? _layout;
+        private TransferManifest? _manifest;
+
         public PartialBlock Block { get; } = block;
+
+        public DecodeWork Prepare(ReedSolomonCodec codec, BlockLayout layout, TransferManifest? manifest)
+        {
+            _codec = codec;
+            _layout = layout;
+            _manifest = manifest;
+            return this;
+        }
 
         public override void Run()
         {
+            var layout = _layout!;
             var b = Block.Block;
             Block.Succeeded = false;
-            if (!Block.TryDecode(codec))
+            if (!Block.TryDecode(_codec!))
             {
                 return;
             }
@@ -451,7 +464,7 @@ public sealed partial class ReceiverSession : IDisposable
             }
 
             var fileBlock = b - layout.ManifestBlocks;
-            if (manifest is null || !Block.Verify(length, manifest.BlockHash(fileBlock)))
+            if (_manifest is null || !Block.Verify(length, _manifest.BlockHash(fileBlock)))
             {
                 return;
             }
