@@ -11,6 +11,11 @@ public sealed partial class ReceiverSession
     private sealed class Stats
     {
         private const int BaseBuckets = 10;
+        private const int MinLossSample = 256;
+        private const uint CalmDelayMicroseconds = 2000;
+        private long _lossWindowExpected;
+        private long _lossWindowLost;
+        private double _recentLoss;
         private readonly long[] _baseMinima = new long[BaseBuckets];
         private long _baseBucketStart;
         private int _baseBucket;
@@ -60,12 +65,16 @@ public sealed partial class ReceiverSession
         {
             var expected = _anySequence ? (long)(HighestSequence - _intervalStartSequence) : 0;
             var lost = Math.Max(0, expected - _intervalReceived);
-            var recentLoss = expected > 0 ? (double)lost / expected : 0;
-            if (expected > 0)
+
+            // Recent loss over at least MinLossSample packets, so a few random losses in a short interval at a low
+            // rate do not read as a burst of congestion.
+            _lossWindowExpected += expected;
+            _lossWindowLost += lost;
+            if (_lossWindowExpected >= MinLossSample)
             {
-                // Long-run loss decays by half about every 35 reports.
-                _decayedExpected = (_decayedExpected * 0.98) + expected;
-                _decayedLost = (_decayedLost * 0.98) + lost;
+                _recentLoss = (double)_lossWindowLost / _lossWindowExpected;
+                _lossWindowExpected = 0;
+                _lossWindowLost = 0;
             }
 
             var seconds = _intervalStart == 0 ? 0 : (double)(now - _intervalStart) / frequency;
@@ -91,12 +100,21 @@ public sealed partial class ReceiverSession
                 queueDelay = (uint)Math.Clamp(_intervalMinDelay - baseDelay, 0, uint.MaxValue);
             }
 
+            // Long-run loss counts only calm intervals (no standing queue), so it measures the path's own loss,
+            // which proactive parity is sized for, and not the congestion the rate control is there to avoid.
+            // It decays by half about every 35 calm reports.
+            if (expected > 0 && queueDelay < CalmDelayMicroseconds)
+            {
+                _decayedExpected = (_decayedExpected * 0.98) + expected;
+                _decayedLost = (_decayedLost * 0.98) + lost;
+            }
+
             _intervalStartSequence = HighestSequence;
             _intervalReceived = 0;
             _intervalBytes = 0;
             _intervalStart = now;
             _intervalMinDelay = long.MaxValue;
-            return (recentLoss, rate, queueDelay);
+            return (_recentLoss, rate, queueDelay);
         }
     }
 }

@@ -20,6 +20,12 @@ public sealed record SenderOptions
     /// <summary>Rate the transfer starts at before it probes upward. Default 40 Mbit/s (or the ceiling if lower).</summary>
     public long InitialRate { get; init; } = 40_000_000;
 
+    /// <summary>
+    /// Queueing delay the rate control keeps the bottleneck under: it probes upward while the group's delay is under
+    /// half of it and backs off above it. Small enough to stay inside a shallow switch buffer. Default 4 ms.
+    /// </summary>
+    public TimeSpan TargetQueueDelay { get; init; } = TimeSpan.FromMilliseconds(4);
+
     /// <summary>Receivers to wait for before sending data. Default 1.</summary>
     public int MinReceivers { get; init; } = 1;
 
@@ -70,6 +76,11 @@ public sealed record SenderOptions
         if (MinRate < 8_000)
         {
             throw new ArgumentOutOfRangeException(nameof(MinRate), MinRate, "MinRate must be at least 8000 bit/s.");
+        }
+
+        if (TargetQueueDelay < TimeSpan.FromMilliseconds(0.5) || TargetQueueDelay > TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(TargetQueueDelay), TargetQueueDelay, "TargetQueueDelay must be between 0.5 ms and 1 s.");
         }
 
         if (MinReceivers < 1)

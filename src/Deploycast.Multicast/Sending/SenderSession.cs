@@ -126,7 +126,7 @@ public sealed partial class SenderSession : IDisposable
             Math.Min(options.InitialRate, options.MaxRate ?? long.MaxValue),
             options.MinRate,
             options.MaxRate,
-            TimeSpan.FromMilliseconds(10));
+            options.TargetQueueDelay);
         _startTimestamp = _time.GetTimestamp();
         _nextAnnounce = _startTimestamp;
         _lastRefill = _startTimestamp;
