@@ -12,12 +12,12 @@ public sealed class SimulationProbe(ITestOutputHelper output)
     [InlineData(0.05, 4)]
     public void Probe_Bottleneck(double loss, int receivers)
     {
-        var content = new byte[160_000_000];
+        var content = new byte[256 << 20];
         new Random(5).NextBytes(content);
         using var transfer = new SimulatedTransfer(content, SenderOptions.Default with { MinReceivers = receivers }, 5);
         for (var i = 0; i < receivers; i++)
         {
-            transfer.AddReceiver(new LinkProfile { Loss = loss, Rate = 200e6, QueueLimit = TimeSpan.FromMilliseconds(20) });
+            transfer.AddReceiver(new LinkProfile { Loss = loss, Rate = 200e6, QueueLimit = TimeSpan.FromMilliseconds(10) });
         }
 
         Assert.True(transfer.Run(TimeSpan.FromMinutes(10)));

@@ -54,9 +54,15 @@ internal static class SendCommand
         });
 
         var verbose = new Option<bool>("--verbose", "-v") { Description = "print the rate and every receiver's state once a second" };
+        var verboseInterval = new Option<int>("--verbose-interval")
+        {
+            Description = "milliseconds between --verbose lines (default 1000)",
+            DefaultValueFactory = _ => 1000,
+            Hidden = true,
+        };
         var command = new Command("send", "Multicast a file to every receiver that joins; exits 0 when all of them have it, verified.")
         {
-            file, iface, group, port, rate, minReceivers, maxWait, key, verbose,
+            file, iface, group, port, rate, minReceivers, maxWait, key, verbose, verboseInterval,
         };
         command.SetAction((result, cancellationToken) => RunAsync(
             result.GetRequiredValue(file),
@@ -66,12 +72,12 @@ internal static class SendCommand
             result.GetValue(minReceivers),
             TimeSpan.FromSeconds(result.GetValue(maxWait)),
             result.GetValue(key),
-            result.GetValue(verbose),
+            result.GetValue(verbose) ? TimeSpan.FromMilliseconds(Math.Max(50, result.GetValue(verboseInterval))) : null,
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo file, IPAddress iface, IPEndPoint group, string? rateText, int minReceivers, TimeSpan maxWait, FileInfo? keyFile, bool verbose, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo file, IPAddress iface, IPEndPoint group, string? rateText, int minReceivers, TimeSpan maxWait, FileInfo? keyFile, TimeSpan? verbose, CancellationToken cancellationToken)
     {
         if (!file.Exists)
         {
@@ -123,7 +129,7 @@ internal static class SendCommand
             Console.Out.WriteLine($"Waiting for {minReceivers} receiver(s), at most {maxWait.TotalSeconds:0} s; rate {(rate is null ? "found automatically" : "at most " + RateParser.Format(rate.Value))}");
             sender.ReceiverEvent += e => ConsoleOutput.Note($"  {e.Detail}");
             var run = sender.RunAsync(cancellationToken);
-            using var trace = verbose ? new Timer(_ => Trace(sender.Snapshot), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) : null;
+            using var trace = verbose is { } period ? new Timer(_ => Trace(sender.Snapshot), null, period, period) : null;
             var summary = await ConsoleOutput.WithProgressAsync("Sending", run, () => Describe(sender.Snapshot)).ConfigureAwait(false);
             PrintSummary(summary);
             if (cancellationToken.IsCancellationRequested)
@@ -152,7 +158,7 @@ internal static class SendCommand
 
         var receivers = string.Join("; ", s.Receivers.Select(r =>
             $"{r.ReceiverId:x8} {r.State} {100.0 * r.BlocksDone / Math.Max(1, r.TotalBlocks):0}% loss {r.RecentLoss:P1}/{r.LongRunLoss:P1} qd {r.QueueDelay.TotalMilliseconds:0.0}ms rx {RateParser.Format(r.RateBitsPerSecond)}{(r.Slow ? " slow" : string.Empty)}"));
-        ConsoleOutput.Note($"[{s.Elapsed.TotalSeconds,6:0.0}s] rate {RateParser.Format(s.RateBitsPerSecond)} sent {RateParser.FormatBytes(s.BytesOnWire)} repairs {s.RepairSymbolsSent} | {receivers}");
+        ConsoleOutput.Note($"[{s.Elapsed.TotalSeconds,6:0.00}s] rate {RateParser.Format(s.RateBitsPerSecond)} cuts {s.RateDecreases} sent {RateParser.FormatBytes(s.BytesOnWire)} repairs {s.RepairSymbolsSent} | {receivers}");
     }
 
     private static (double, string) Describe(SenderSummary? summary)

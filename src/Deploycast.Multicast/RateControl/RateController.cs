@@ -12,6 +12,9 @@ internal sealed class RateController
 {
     private const double SlowStartGain = 1.5;
     private const double FastProbeGain = 1.04;
+    private const double PlateauGain = 1.002;
+    private const double PlateauLow = 0.97;
+    private const double PlateauHigh = 1.02;
     private const double ProbeGain = 1.01;
     private const double DecreaseFactor = 0.9;
     private const double SlowStartExitFactor = 0.7;
@@ -48,35 +51,53 @@ internal sealed class RateController
     public static bool IsLossCongested(double recentLoss, double longRunLoss) =>
         recentLoss - longRunLoss > Math.Max(0.02, (0.25 * longRunLoss) + 0.01);
 
+    /// <summary>The rate just before the last decrease: where the bottleneck was last found.</summary>
+    public double LastPeakRate { get; private set; }
+
     /// <summary>
-    /// One control step, taken when fresh reports have arrived.
+    /// One control step, taken when fresh reports have arrived. Growth is shaped around the rate where the last
+    /// congestion happened (as TCP CUBIC does): fast well below it, a plateau close to it, a gentle probe beyond it,
+    /// so the sender spends most of its time near the bottleneck instead of sawing between 90% and 105% of it.
     /// </summary>
     /// <param name="now">Timestamp of the decision.</param>
     /// <param name="groupDelayMicroseconds">The queueing delay that half the pacing receivers meet or exceed.</param>
-    /// <param name="groupCongested">True when enough pacing receivers report congestion.</param>
+    /// <param name="groupCongested">True when enough pacing receivers report congestion measured after the last decrease.</param>
     /// <param name="appLimited">True when the sender had nothing to send, so a higher rate proves nothing.</param>
-    /// <param name="reactionTicks">Least time between two decreases: the age of the reports that caused the first.</param>
-    public void Update(long now, long groupDelayMicroseconds, bool groupCongested, bool appLimited, long reactionTicks)
+    /// <param name="reactionTicks">Least time between two decreases.</param>
+    public bool Update(long now, long groupDelayMicroseconds, bool groupCongested, bool appLimited, long reactionTicks)
     {
         // Slow start leaves at half the target delay: its growth overshoots by the time reports catch up.
         if (groupCongested || (InSlowStart && groupDelayMicroseconds > TargetDelayMicroseconds / 2))
         {
             if (Decreases == 0 || now - _lastDecreaseTimestamp >= reactionTicks)
             {
+                LastPeakRate = Rate;
                 Rate *= InSlowStart ? SlowStartExitFactor : DecreaseFactor;
                 InSlowStart = false;
                 _lastDecreaseTimestamp = now;
                 Decreases++;
+                Rate = Math.Clamp(Rate, _floor, _ceiling);
+                return true;
             }
         }
         else if (!appLimited && groupDelayMicroseconds < TargetDelayMicroseconds / 2)
         {
-            // An empty queue means the bottleneck idles: probe faster than when a small queue already stands.
-            Rate *= InSlowStart ? SlowStartGain
-                : groupDelayMicroseconds < TargetDelayMicroseconds / 4 ? FastProbeGain
-                : ProbeGain;
+            Rate *= InSlowStart ? SlowStartGain : GrowthFactor(groupDelayMicroseconds);
         }
 
         Rate = Math.Clamp(Rate, _floor, _ceiling);
+        return false;
+    }
+
+    private double GrowthFactor(long groupDelayMicroseconds)
+    {
+        var position = LastPeakRate > 0 ? Rate / LastPeakRate : 0;
+        if (position is > PlateauLow and < PlateauHigh)
+        {
+            return PlateauGain;
+        }
+
+        // An empty queue means the bottleneck idles: probe faster than when a small queue already stands.
+        return groupDelayMicroseconds < TargetDelayMicroseconds / 4 && position <= PlateauLow ? FastProbeGain : ProbeGain;
     }
 }

@@ -45,6 +45,7 @@ public sealed partial class SenderSession
         receiver.RecentLoss = status.RecentLoss / 10000d;
         receiver.LongRunLoss = status.LongRunLoss / 10000d;
         receiver.QueueDelayMicroseconds = status.QueueDelayMicroseconds;
+        receiver.HighestSequence = status.HighestSequence;
         receiver.ReportTimestamp = now;
         if (status.EchoSendTime != 0)
         {
@@ -102,7 +103,7 @@ public sealed partial class SenderSession
         for (var i = 0; i < status.RangeCount; i++)
         {
             var range = status.GetRange(i);
-            var end = Math.Min((long)range.Start + range.Count, _frontier);
+            var end = Math.Min((long)range.Start + range.Count, SentFrontier);
             for (var block = (long)range.Start; block < end; block++)
             {
                 var b = (int)block;
@@ -177,11 +178,17 @@ public sealed partial class SenderSession
         var pacing = 0;
         var congested = 0;
         uint maxRoundTrip = 0;
+
+        // Slow receivers pace the group only when nobody else is left to.
+        var includeSlow = !_receivers.Values.Any(r => r.IsActive && !r.Slow);
         foreach (var receiver in _receivers.Values)
         {
+            // A report counts as congestion only if it measured traffic sent after the last decrease (its loss window
+            // is at least 256 packets); otherwise one episode would cut the rate twice.
             receiver.Congested = receiver.IsActive && now - receiver.ReportTimestamp <= staleAfter
+                && (int)(receiver.HighestSequence - _sequenceAtDecrease) > 256
                 && _rate.IsCongested(receiver.QueueDelayMicroseconds, receiver.RecentLoss, receiver.LongRunLoss);
-            if (!receiver.IsActive || receiver.Slow || now - receiver.ReportTimestamp > staleAfter || pacing == delays.Length)
+            if (!receiver.IsActive || (receiver.Slow && !includeSlow) || now - receiver.ReportTimestamp > staleAfter || pacing == delays.Length)
             {
                 continue;
             }
@@ -202,7 +209,11 @@ public sealed partial class SenderSession
         var groupDelay = span[pacing - half];
         var groupCongested = congested >= half;
         var reaction = Ticks(interval * 2) + Ticks(TimeSpan.FromMicroseconds(maxRoundTrip)) + Ticks(ControlInterval);
-        _rate.Update(now, groupDelay, groupCongested, _appLimited, reaction);
+        if (_rate.Update(now, groupDelay, groupCongested, _appLimited, reaction))
+        {
+            _sequenceAtDecrease = _sequence;
+        }
+
         _appLimited = false;
         DetectSlowReceivers(now, groupCongested, pacing);
     }
@@ -258,6 +269,7 @@ public sealed partial class SenderSession
         public double RecentLoss { get; set; }
         public double LongRunLoss { get; set; }
         public uint QueueDelayMicroseconds { get; set; }
+        public uint HighestSequence { get; set; }
         public uint RoundTripMicroseconds { get; set; }
         public bool Congested { get; set; }
         public long TroubleSince { get; set; }

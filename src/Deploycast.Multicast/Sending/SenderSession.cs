@@ -61,11 +61,13 @@ public sealed partial class SenderSession : IDisposable
     private double _tokens;
     private bool _appLimited;
     private long _dataBytesSinceControl;
+    private uint _sequenceAtDecrease;
     private bool _reportsSinceControl;
     private uint _sequence;
     private int _frontier;
     private int _runBlock = -1;
     private int _runRemaining;
+    private bool _runIsFirstPass;
     private int _endSent;
     private long _endNext;
     private EndReason? _ending;
@@ -162,7 +164,13 @@ public sealed partial class SenderSession : IDisposable
     public int TotalBlocks => _layout.TotalBlocks;
 
     /// <summary>Blocks the first pass has sent.</summary>
-    public int Frontier => _frontier;
+    public int Frontier => SentFrontier;
+
+    /// <summary>
+    /// Blocks whose first-pass symbols have all been sent. The block whose first-pass run is still going is not
+    /// below it: receivers lack its later symbols because they are not sent yet, not because they were lost.
+    /// </summary>
+    private int SentFrontier => _runIsFirstPass && _runRemaining > 0 ? _frontier - 1 : _frontier;
 
     /// <summary>Receivers that have joined (in any state).</summary>
     public int ReceiverCount => _receivers.Count;
@@ -379,7 +387,9 @@ public sealed partial class SenderSession : IDisposable
         var elapsed = (double)(now - _lastRefill) / _time.TimestampFrequency;
         _lastRefill = now;
         var bytesPerSecond = _rate.Rate / 8;
-        var burst = Math.Max(4.0 * _dataDatagramSize, bytesPerSecond * 0.002);
+        // Up to 4 ms of sending may be made up after a late wake-up (a busy host oversleeps its 1 ms timer); more
+        // than that is dropped rather than sent as one burst that a shallow switch buffer would overflow.
+        var burst = Math.Max(8.0 * _dataDatagramSize, bytesPerSecond * 0.004);
         _tokens = Math.Min(burst, _tokens + (elapsed * bytesPerSecond));
     }
 
@@ -404,6 +414,7 @@ public sealed partial class SenderSession : IDisposable
 
     private bool StartRun()
     {
+        _runIsFirstPass = false;
         if (_fastRepairs.TryTakeNext(out var block, out var need))
         {
             _runBlock = block;
@@ -417,6 +428,7 @@ public sealed partial class SenderSession : IDisposable
             block = _frontier++;
             var k = _layout.SourceSymbols(block);
             _runBlock = block;
+            _runIsFirstPass = true;
             _runRemaining = k + ProactiveParity(k);
             _paritySymbols += _runRemaining - k;
             return true;
@@ -558,7 +570,7 @@ public sealed partial class SenderSession : IDisposable
             StatusIntervalMilliseconds = (ushort)StatusInterval().TotalMilliseconds,
             FileSize = (ulong)_layout.FileSize,
             ManifestLength = (uint)_manifestBytes.Length,
-            Frontier = (uint)_frontier,
+            Frontier = (uint)SentFrontier,
             Receivers = (uint)_receivers.Count,
             RateKilobitsPerSecond = State == SessionState.Transferring ? (uint)Math.Min(uint.MaxValue, _rate.Rate / 1000) : 0,
             ManifestHash = _manifestHash,

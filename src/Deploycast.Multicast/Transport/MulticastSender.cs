@@ -108,7 +108,7 @@ public sealed class MulticastSender : IDisposable
             if (now >= nextSnapshot)
             {
                 Volatile.Write(ref _snapshot, _session.GetSummary(now));
-                nextSnapshot = now + (frequency / 10);
+                nextSnapshot = now + (frequency / 20);
             }
 
             var wait = _session.NextWakeup(time.GetTimestamp()) - time.GetTimestamp();
