@@ -4,5 +4,18 @@ namespace Deploycast.Benchmarks;
 
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>
+    /// <c>sim ...</c> runs the simulated bottleneck benchmark; anything else goes to BenchmarkDotNet
+    /// (for example <c>--filter '*Fec*'</c>).
+    /// </summary>
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "sim")
+        {
+            SimulatedBottleneck.Run(args[1..]);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }
