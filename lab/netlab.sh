@@ -149,6 +149,10 @@ lab_up() {
     }
 
     _lab_host "$snd" snd "$(lab_snd_addr)" || { lab_die "cannot create sender $snd"; lab_down "$prefix"; return 1; }
+    # A real NIC puts every datagram of a UDP GSO send in its own frame. A veth would carry the whole super-packet
+    # as one frame (tbf only splits those above its burst), so one random drop would take ~20 datagrams at once.
+    # One segment per frame makes the lab's loss per datagram, as on a wire.
+    ip -n "$snd" link set "$LAB_IFACE" gso_max_segs 1 || { lab_die "cannot set gso_max_segs on $snd"; lab_down "$prefix"; return 1; }
     for ((i = 1; i <= n; i++)); do
         ns=$(lab_rcv_ns "$prefix" "$i"); port="rcv$i"
         _lab_host "$ns" "$port" "$(lab_rcv_addr "$i")" || { lab_die "cannot create receiver $ns"; lab_down "$prefix"; return 1; }

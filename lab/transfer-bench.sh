@@ -266,6 +266,7 @@ lab_valid_prefix "$prefix" || exit 2
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/transfer-bench.XXXXXX")
 cleanup() {
+    disown -a 2>/dev/null   # no "Killed" job notices for the processes lab_down kills
     lab_down "$prefix" >/dev/null 2>&1
     if [[ $keep -eq 1 ]]; then echo "logs kept in $tmp" >&2; else rm -rf "$tmp"; fi
 }
@@ -282,6 +283,9 @@ if [[ " ${tool_list[*]} " == *" deploycast "* ]]; then
 fi
 
 run_results="$tmp/this-run.jsonl"; : >"$run_results"
+if [[ -n "$results" ]]; then
+    if ! { mkdir -p "$(dirname "$results")" && touch "$results"; }; then echo "ERROR: cannot write $results" >&2; exit 1; fi
+fi
 link_mbit=$(awk -v r="$rate" 'BEGIN{ v=r+0; u=tolower(r); if (u ~ /gbit/) v*=1000; else if (u ~ /kbit/) v/=1000; else if (u !~ /mbit/) v/=1e6; print v }')
 
 echo "creating a $size random test file in $tmp ..." >&2
@@ -289,9 +293,13 @@ lab_make_file "$tmp/source.img" "$size" || exit 1
 bytes=$(stat -c %s "$tmp/source.img")
 
 uc_ver=$(dpkg-query -W -f '${Version}' udpcast 2>/dev/null || echo unknown)
-dc_ver="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-[[ -n "$(git -C "$REPO" status --porcelain -- src 2>/dev/null)" ]] && dc_ver+="+dirty"
-dc_ver+=" (dll $(date -u -r "$dll" +%FT%TZ 2>/dev/null || echo '?'))"
+# deploycast's version: commit, +dirty when src/ has uncommitted changes, and the DLL's time (read
+# for every run: someone may rebuild it while the benchmark runs)
+dc_version() {
+    local v; v="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    [[ -n "$(git -C "$REPO" status --porcelain -- src 2>/dev/null)" ]] && v+="+dirty"
+    printf '%s (dll %s)' "$v" "$(date -u -r "$dll" +%FT%TZ 2>/dev/null || echo '?')"
+}
 
 # Groups and ports exist only inside the lab; TTL 1 for both tools.
 UC_RDV=239.255.42.10 UC_DATA=239.255.42.11 UC_PORTBASE=9000 UC_START_TIMEOUT=60 UC_RECEIVE_TIMEOUT=60
@@ -313,7 +321,7 @@ run_one() {  # run_one <tool> <scenario> <rep> <order>
         snd+=" --min-receivers {n} --max-wait $DC_MAX_WAIT -v"
         [[ $c != none ]] && snd+=" --rate ${c^^}"
         rcv="dotnet $(printf '%q' "$dll") receive --output {out} --interface {addr} --group $DC_GROUP --port $DC_PORT"
-        ver=$dc_ver
+        ver=$(dc_version)
     fi
     wd="$tmp/run-$tool-${l}-${c}-$rep"
     echo "=== $tool loss=${l}permille cap=$c rep $rep/$repeat (#$order in this repetition; $size = $bytes bytes, $n receivers, link $rate) ===" >&2

@@ -21,9 +21,10 @@ internal static class ReceiveCommand
             Description = "seconds without hearing the sender before giving up (default 15)",
             DefaultValueFactory = _ => 15,
         };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "print packet counts, drops by reason and the final check's duration" };
         var command = new Command("receive", "Join a multicast session and write its file; exits 0 only with the whole file written and verified.")
         {
-            output, iface, group, port, key, timeout,
+            output, iface, group, port, key, timeout, verbose,
         };
         command.SetAction((result, cancellationToken) => RunAsync(
             result.GetRequiredValue(output),
@@ -31,11 +32,12 @@ internal static class ReceiveCommand
             new IPEndPoint(result.GetRequiredValue(group), result.GetValue(port)),
             result.GetValue(key),
             TimeSpan.FromSeconds(Math.Max(1, result.GetValue(timeout))),
+            result.GetValue(verbose),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo output, IPAddress iface, IPEndPoint group, FileInfo? keyFile, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo output, IPAddress iface, IPEndPoint group, FileInfo? keyFile, TimeSpan timeout, bool verbose, CancellationToken cancellationToken)
     {
         var keyBytes = CommonOptions.ReadKey(keyFile, out var keyError);
         if (keyError is not null)
@@ -76,6 +78,12 @@ internal static class ReceiveCommand
             var seconds = Math.Max(result.Elapsed.TotalSeconds, 1e-9);
             var fetched = result.FileSize - result.BytesResumed;
             Console.Out.WriteLine($"Received and verified {RateParser.FormatBytes(result.FileSize)} in {result.Elapsed.TotalSeconds:0.00} s ({fetched / seconds / 1e6:0.0} MB/s), loss {result.Loss:P2}{(result.BytesResumed > 0 ? $", resumed with {RateParser.FormatBytes(result.BytesResumed)} already verified" : string.Empty)}");
+            if (verbose)
+            {
+                var drops = string.Join(", ", result.Drops.Select(d => $"{d.Key} {d.Value}"));
+                Console.Out.WriteLine($"Packets {result.PacketsReceived}, unneeded symbols {result.UnneededSymbols}, final check {result.VerifyTime.TotalMilliseconds:0} ms, dropped: {(drops.Length == 0 ? "none" : drops)}");
+            }
+
             if (result.CorruptBlocks > 0)
             {
                 Console.Out.WriteLine($"{result.CorruptBlocks} block(s) failed their hash and were received again");

@@ -132,6 +132,11 @@ internal static class SendCommand
             using var trace = verbose is { } period ? new Timer(_ => Trace(sender.Snapshot), null, period, period) : null;
             var summary = await ConsoleOutput.WithProgressAsync("Sending", run, () => Describe(sender.Snapshot)).ConfigureAwait(false);
             PrintSummary(summary);
+            if (sender.SendErrors > 0)
+            {
+                Console.Out.WriteLine($"The local network stack refused {sender.SendErrors} send(s) (its queue was full); receivers recovered what they carried");
+            }
+
             if (cancellationToken.IsCancellationRequested)
             {
                 ConsoleOutput.Note("cancelled: the receivers were told the session ended");

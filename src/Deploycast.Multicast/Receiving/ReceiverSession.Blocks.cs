@@ -14,6 +14,11 @@ public sealed partial class ReceiverSession
     private uint _previousReceiverId;
     private readonly Dictionary<PartialBlock, DecodeWork> _decodeWork = new(ReferenceEqualityComparer.Instance);
 
+    private long _allBlocksTimestamp;
+
+    /// <summary>Time from the last block verified to the whole file verified.</summary>
+    public TimeSpan VerifyTime { get; private set; }
+
     /// <summary>Symbols that arrived for blocks already complete (the price of serving others' repairs).</summary>
     public long UnneededSymbols { get; private set; }
 
@@ -226,6 +231,7 @@ public sealed partial class ReceiverSession
         if (_manifest is not null && !_verifying && !_complete && _doneBlocks == _layout!.FileBlocks)
         {
             _verifying = true;
+            _allBlocksTimestamp = _time.GetTimestamp();
             _processor.Submit(new CheckpointWork(_store));
             _processor.Submit(new VerifyWork(_store, _manifest));
         }
@@ -238,6 +244,7 @@ public sealed partial class ReceiverSession
         if (verify.BadBlocks.Count == 0)
         {
             _complete = true;
+            VerifyTime = TimeSpan.FromSeconds((double)(now - _allBlocksTimestamp) / _time.TimestampFrequency);
             _lastAck = now; // from now on, wait at most a short while for the sender's ack
             _nextStatus = now;
             _processor.Submit(new CompleteWork(_store));

@@ -19,6 +19,7 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
     private bool[] _verified = [];
     private bool _dirty;
     private uint _receiverId;
+    private Task? _checkpoint;
     private IncrementalHash? _prefixHash;
     private int _prefixBlocks;
     private TransferManifest? _manifest;
@@ -113,21 +114,42 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         }
     }
 
+    /// <summary>
+    /// Saves the block map without holding up block writes: the map that is saved is a snapshot taken now, and it is
+    /// written only after the file has been flushed to disk on a background thread, so it never claims a block the
+    /// disk does not hold. (An fsync of a few hundred megabytes can take a second; done inline, it would stall the
+    /// receive loop and read as congestion.) A checkpoint still running when the next is due makes that one a no-op.
+    /// </summary>
     public void Checkpoint()
     {
-        if (_handle is null || !_dirty)
+        if (_handle is null || !_dirty || _checkpoint is { IsCompleted: false })
         {
             return;
         }
 
-        RandomAccess.FlushToDisk(_handle);
-        BlockMapFile.Save(_mapPath, _manifestHash, _receiverId, _manifestBytes, _verified);
+        _checkpoint?.GetAwaiter().GetResult(); // surfaces an I/O error of the previous checkpoint
+        var snapshot = (bool[])_verified.Clone();
         _dirty = false;
+        var handle = _handle;
+        _checkpoint = Task.Run(() =>
+        {
+            RandomAccess.FlushToDisk(handle);
+            BlockMapFile.Save(_mapPath, _manifestHash, _receiverId, _manifestBytes, snapshot);
+        });
+    }
+
+    /// <summary>Waits for a background checkpoint, so the map is not written by two hands at once.</summary>
+    private void WaitForCheckpoint()
+    {
+        var checkpoint = _checkpoint;
+        _checkpoint = null;
+        checkpoint?.GetAwaiter().GetResult();
     }
 
     public IReadOnlyList<int> VerifyFile(TransferManifest manifest, IProgress<long>? progress)
     {
         ArgumentNullException.ThrowIfNull(manifest);
+        WaitForCheckpoint();
         AdvancePrefix();
         progress?.Report(Math.Min(manifest.FileSize, (long)_prefixBlocks * manifest.BlockSize));
         if (_prefixBlocks == manifest.BlockCount && _prefixHash!.GetCurrentHash().AsSpan().SequenceEqual(manifest.FileHash))
@@ -171,6 +193,7 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
 
     public void Complete()
     {
+        WaitForCheckpoint();
         if (_handle is not null)
         {
             RandomAccess.FlushToDisk(_handle);
@@ -196,6 +219,15 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
 
     public void Dispose()
     {
+        try
+        {
+            WaitForCheckpoint();
+        }
+        catch (IOException)
+        {
+            // The receiver already reported the failure; disposing must still release the file.
+        }
+
         _handle?.Dispose();
         _prefixHash?.Dispose();
     }

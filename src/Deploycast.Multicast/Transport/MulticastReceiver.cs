@@ -139,7 +139,9 @@ public sealed class MulticastReceiver : IDisposable
             _session.LongRunLoss,
             _session.PacketsReceived,
             _session.CorruptBlocks,
-            _session.Drops.ToDictionary(p => p.Key.ToString(), p => p.Value));
+            _session.Drops.ToDictionary(p => p.Key.ToString(), p => p.Value),
+            _session.VerifyTime,
+            _session.UnneededSymbols);
     }
 
     private ReceiverProgress MakeProgress() => new(

@@ -47,6 +47,9 @@ public sealed class MulticastSender : IDisposable
     /// <summary>The address receivers send their statuses to.</summary>
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <summary>Sends the local network stack refused (its queue was full); those datagrams were lost.</summary>
+    public long SendErrors { get; private set; }
+
     /// <summary>Whether runs of data packets go out with one system call.</summary>
     public bool UsesSegmentation => _segmentation;
 
@@ -190,6 +193,7 @@ public sealed class MulticastSender : IDisposable
         catch (SocketException e) when (e.SocketErrorCode is SocketError.NoBufferSpaceAvailable or SocketError.WouldBlock)
         {
             // A full queue drops these packets, as a congested link would; receivers report the loss.
+            SendErrors++;
             SenderLog.SendDropped(_logger, e.SocketErrorCode);
         }
     }

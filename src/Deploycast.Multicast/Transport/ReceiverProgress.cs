@@ -24,4 +24,6 @@ public sealed record ReceiverResult(
     double Loss,
     long PacketsReceived,
     long CorruptBlocks,
-    IReadOnlyDictionary<string, long> Drops);
+    IReadOnlyDictionary<string, long> Drops,
+    TimeSpan VerifyTime,
+    long UnneededSymbols);
