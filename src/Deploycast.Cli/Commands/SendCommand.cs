@@ -181,7 +181,9 @@ internal static class SendCommand
     private static void PrintSummary(SenderSummary s)
     {
         var seconds = Math.Max(s.Elapsed.TotalSeconds, 1e-9);
-        Console.Out.WriteLine($"Time {s.Elapsed.TotalSeconds:0.00} s, goodput {s.FileSize / seconds / 1e6:0.0} MB/s ({RateParser.Format(s.FileSize * 8 / seconds)})");
+        Console.Out.WriteLine(s.AllReceiversComplete
+            ? $"Time {s.Elapsed.TotalSeconds:0.00} s, goodput {s.FileSize / seconds / 1e6:0.0} MB/s ({RateParser.Format(s.FileSize * 8 / seconds)})"
+            : $"Time {s.Elapsed.TotalSeconds:0.00} s; the session ended before every receiver had the file, so there is no goodput to report");
         Console.Out.WriteLine($"On the wire {RateParser.FormatBytes(s.BytesOnWire)} for {RateParser.FormatBytes(s.FileSize)} ({(s.FileSize > 0 ? (double)s.BytesOnWire / s.FileSize : 0):0.000}x), {s.DatagramsSent} datagrams");
         Console.Out.WriteLine($"Symbols: {s.DataSymbolsSent} source, {s.ParitySymbolsSent} proactive parity, {s.RepairSymbolsSent} repair; {s.StatusPacketsReceived} status packets; final rate {RateParser.Format(s.RateBitsPerSecond)}");
         foreach (var r in s.Receivers)

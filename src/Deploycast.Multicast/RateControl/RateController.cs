@@ -64,7 +64,8 @@ internal sealed class RateController
     /// <param name="groupCongested">True when enough pacing receivers report congestion measured after the last decrease.</param>
     /// <param name="appLimited">True when the sender had nothing to send, so a higher rate proves nothing.</param>
     /// <param name="reactionTicks">Least time between two decreases.</param>
-    public bool Update(long now, long groupDelayMicroseconds, bool groupCongested, bool appLimited, long reactionTicks)
+    /// <param name="deliveryRate">The pacing receivers' median receive rate corrected for their own loss, or 0.</param>
+    public bool Update(long now, long groupDelayMicroseconds, bool groupCongested, bool appLimited, long reactionTicks, double deliveryRate = 0)
     {
         // Slow start leaves at half the target delay: its growth overshoots by the time reports catch up.
         if (groupCongested || (InSlowStart && groupDelayMicroseconds > TargetDelayMicroseconds / 2))
@@ -72,7 +73,11 @@ internal sealed class RateController
             if (Decreases == 0 || now - _lastDecreaseTimestamp >= reactionTicks)
             {
                 LastPeakRate = Rate;
-                Rate *= InSlowStart ? SlowStartExitFactor : DecreaseFactor;
+
+                // While a queue stands, what the receivers get is what the bottleneck carries: aim just under it,
+                // within [0.7, 0.95] of the current rate (delivery rates are noisy on a busy host).
+                var cut = InSlowStart ? SlowStartExitFactor : DecreaseFactor;
+                Rate = deliveryRate > 0 ? Math.Clamp(0.98 * deliveryRate, Rate * SlowStartExitFactor, Rate * 0.95) : Rate * cut;
                 InSlowStart = false;
                 _lastDecreaseTimestamp = now;
                 Decreases++;

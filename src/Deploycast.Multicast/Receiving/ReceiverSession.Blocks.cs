@@ -16,6 +16,9 @@ public sealed partial class ReceiverSession
 
     private long _allBlocksTimestamp;
 
+    /// <summary>When the first data packet arrived (0: none yet).</summary>
+    public long FirstDataTimestamp { get; private set; }
+
     /// <summary>Time from the last block verified to the whole file verified.</summary>
     public TimeSpan VerifyTime { get; private set; }
 
@@ -115,6 +118,11 @@ public sealed partial class ReceiverSession
         }
 
         _stats.OnData(MicrosecondsOf(now), data.SendTimeMicroseconds, now);
+        if (FirstDataTimestamp == 0)
+        {
+            FirstDataTimestamp = now;
+        }
+
         var block = (int)data.Block;
         var state = _blockState[block];
         if (state >= InWork || (_manifest is null && !layout.IsManifestBlock(block)))

@@ -175,6 +175,7 @@ public sealed partial class SenderSession
         var interval = StatusInterval();
         var staleAfter = Ticks(interval * 4) + Ticks(TimeSpan.FromMilliseconds(100));
         Span<long> delays = stackalloc long[Math.Min(_receivers.Count, 1024)];
+        Span<double> deliveries = stackalloc double[delays.Length];
         var pacing = 0;
         var congested = 0;
         uint maxRoundTrip = 0;
@@ -193,6 +194,7 @@ public sealed partial class SenderSession
                 continue;
             }
 
+            deliveries[pacing] = receiver.RateBitsPerSecond / Math.Max(0.5, 1 - receiver.LongRunLoss);
             delays[pacing++] = receiver.QueueDelayMicroseconds;
             congested += receiver.Congested ? 1 : 0;
             maxRoundTrip = Math.Max(maxRoundTrip, receiver.RoundTripMicroseconds);
@@ -209,7 +211,9 @@ public sealed partial class SenderSession
         var groupDelay = span[pacing - half];
         var groupCongested = congested >= half;
         var reaction = Ticks(interval * 2) + Ticks(TimeSpan.FromMicroseconds(maxRoundTrip)) + Ticks(ControlInterval);
-        if (_rate.Update(now, groupDelay, groupCongested, _appLimited, reaction))
+        var delivered = deliveries[..pacing];
+        delivered.Sort();
+        if (_rate.Update(now, groupDelay, groupCongested, _appLimited, reaction, delivered[pacing / 2]))
         {
             _sequenceAtDecrease = _sequence;
         }

@@ -26,6 +26,7 @@ public sealed partial class SenderSession : IDisposable
 {
     private const int BlockCacheSize = 16;
     private const int EndRepeats = 3;
+    private static readonly TimeSpan IdleAnnounceInterval = TimeSpan.FromMilliseconds(10);
 
     private readonly SenderOptions _options;
     private readonly TimeProvider _time;
@@ -273,7 +274,11 @@ public sealed partial class SenderSession : IDisposable
 
         if (!TryPickSymbol(out var block, out var symbol))
         {
+            // Nothing to send while receivers are still missing something: their last repairs were lost. Announce
+            // often, so their sequence numbers move past those repairs and their next status asks again at once,
+            // instead of a repair round costing a whole announce interval.
             _appLimited = true;
+            _nextAnnounce = Math.Min(_nextAnnounce, now + Ticks(IdleAnnounceInterval));
             return 0;
         }
 

@@ -135,7 +135,7 @@ public sealed class MulticastReceiver : IDisposable
             _session.Failure,
             _session.FileSize,
             _session.BytesResumed,
-            TimeSpan.FromSeconds((double)(time.GetTimestamp() - start) / frequency),
+            TimeSpan.FromSeconds((double)(time.GetTimestamp() - (_session.FirstDataTimestamp != 0 ? _session.FirstDataTimestamp : start)) / frequency),
             _session.LongRunLoss,
             _session.PacketsReceived,
             _session.CorruptBlocks,

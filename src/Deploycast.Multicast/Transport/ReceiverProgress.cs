@@ -14,7 +14,7 @@ public sealed record ReceiverProgress(
     long CorruptBlocks,
     long DroppedPackets);
 
-/// <summary>How a receive ended.</summary>
+/// <summary>How a receive ended. <see cref="Elapsed"/> runs from the first data packet (waiting for the sender is not counted).</summary>
 public sealed record ReceiverResult(
     bool Succeeded,
     string? Failure,
