@@ -10,7 +10,7 @@ namespace Deploycast.Multicast.RateControl;
 /// </summary>
 internal sealed class RateController
 {
-    private const double SlowStartGain = 1.5;
+    private const double SlowStartGain = 1.35;
     private const double FastProbeGain = 1.04;
     private const double PlateauGain = 1.002;
     private const double PlateauLow = 0.97;
@@ -45,7 +45,8 @@ internal sealed class RateController
 
     /// <summary>Whether one receiver's report says its path is congested.</summary>
     public bool IsCongested(uint queueDelayMicroseconds, double recentLoss, double longRunLoss) =>
-        queueDelayMicroseconds > TargetDelayMicroseconds || IsLossCongested(recentLoss, longRunLoss);
+        queueDelayMicroseconds > TargetDelayMicroseconds
+        || (IsLossCongested(recentLoss, longRunLoss) && (queueDelayMicroseconds > TargetDelayMicroseconds / 4 || recentLoss - longRunLoss > 0.1));
 
     /// <summary>Loss well above the receiver's own long-run loss.</summary>
     public static bool IsLossCongested(double recentLoss, double longRunLoss) =>
@@ -67,8 +68,8 @@ internal sealed class RateController
     /// <param name="deliveryRate">The pacing receivers' median receive rate corrected for their own loss, or 0.</param>
     public bool Update(long now, long groupDelayMicroseconds, bool groupCongested, bool appLimited, long reactionTicks, double deliveryRate = 0)
     {
-        // Slow start leaves at half the target delay: its growth overshoots by the time reports catch up.
-        if (groupCongested || (InSlowStart && groupDelayMicroseconds > TargetDelayMicroseconds / 2))
+        // Slow start leaves at a quarter of the target delay: its growth overshoots by the time reports catch up.
+        if (groupCongested || (InSlowStart && groupDelayMicroseconds > TargetDelayMicroseconds / 4))
         {
             if (Decreases == 0 || now - _lastDecreaseTimestamp >= reactionTicks)
             {
