@@ -17,6 +17,25 @@ internal interface IBlockProcessor : IDisposable
 internal abstract class ReceiverWork
 {
     public abstract void Run();
+
+    /// <summary>Runs the work unless an earlier one failed; returns the first I/O failure (a full disk, a lost mount).</summary>
+    public Exception? RunUnless(Exception? fault)
+    {
+        if (fault is not null)
+        {
+            return fault;
+        }
+
+        try
+        {
+            Run();
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return e;
+        }
+    }
 }
 
 /// <summary>Runs work at once on the caller's thread (deterministic simulations).</summary>
@@ -26,18 +45,7 @@ internal sealed class InlineBlockProcessor(Action<ReceiverWork> completed) : IBl
 
     public void Submit(ReceiverWork work)
     {
-        if (Fault is null)
-        {
-            try
-            {
-                work.Run();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                Fault = e;
-            }
-        }
-
+        Fault = work.RunUnless(Fault);
         completed(work);
     }
 

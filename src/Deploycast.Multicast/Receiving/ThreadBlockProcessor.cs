@@ -46,18 +46,7 @@ internal sealed class ThreadBlockProcessor : IBlockProcessor
         {
             while (reader.TryRead(out var work))
             {
-                if (Fault is null)
-                {
-                    try
-                    {
-                        work.Run();
-                    }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                    {
-                        Fault = e;
-                    }
-                }
-
+                Fault = work.RunUnless(Fault);
                 _completed(work);
             }
         }

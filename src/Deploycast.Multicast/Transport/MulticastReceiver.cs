@@ -48,24 +48,7 @@ public sealed class MulticastReceiver : IDisposable
     /// <summary>Receives until the file is verified, the receiver fails, or it is cancelled (then it tells the sender it leaves).</summary>
     public Task<ReceiverResult> RunAsync(CancellationToken cancellationToken)
     {
-        var completion = new TaskCompletionSource<ReceiverResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                completion.SetResult(Run(cancellationToken));
-            }
-            catch (Exception e)
-            {
-                completion.SetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "deploycast receiver",
-        };
-        thread.Start();
-        return completion.Task;
+        return DedicatedThread.Run("deploycast receiver", () => Run(cancellationToken));
     }
 
     private ReceiverResult Run(CancellationToken cancellationToken)

@@ -65,24 +65,7 @@ public sealed class MulticastSender : IDisposable
     /// <summary>Sends until the session ends; cancelling announces the end to receivers first.</summary>
     public Task<SenderSummary> RunAsync(CancellationToken cancellationToken)
     {
-        var completion = new TaskCompletionSource<SenderSummary>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                completion.SetResult(Run(cancellationToken));
-            }
-            catch (Exception e)
-            {
-                completion.SetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "deploycast sender",
-        };
-        thread.Start();
-        return completion.Task;
+        return DedicatedThread.Run("deploycast sender", () => Run(cancellationToken));
     }
 
     private SenderSummary Run(CancellationToken cancellationToken)
