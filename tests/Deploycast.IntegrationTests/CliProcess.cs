@@ -14,7 +14,10 @@ internal sealed class CliProcess : IDisposable
         _process = process;
     }
 
-    public static CliProcess Start(params string[] arguments)
+    public static CliProcess Start(params string[] arguments) => Start(null, arguments);
+
+    /// <summary>Starts deploycast with extra environment variables (for example its cache directory).</summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "deploycast.dll");
         var info = new ProcessStartInfo("dotnet")
@@ -23,6 +26,14 @@ internal sealed class CliProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+
+        // Tests never share the user's manifest cache.
+        info.Environment["XDG_CACHE_HOME"] = Path.Combine(Path.GetTempPath(), "deploycast-test-cache-" + Environment.ProcessId);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         info.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {

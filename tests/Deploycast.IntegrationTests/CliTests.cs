@@ -68,6 +68,35 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Send_TheSameImageTwice_HashesItOnce_AndAgainWhenItChanges()
+    {
+        using var temp = new TempDirectory();
+        var source = temp.RandomFile("disk.img", 2_000_000, 9);
+        var cache = new Dictionary<string, string> { ["XDG_CACHE_HOME"] = temp.File("cache") };
+
+        async Task<string> SendOnceAsync(string output)
+        {
+            var endpoint = Endpoint();
+            using var receiver = CliProcess.Start(cache, ["receive", "--output", temp.File(output), .. endpoint]);
+            using var sender = CliProcess.Start(cache, ["send", source, "--max-wait", "30", .. endpoint]);
+            Assert.Equal(0, await sender.WaitAsync(Timeout));
+            Assert.Equal(0, await receiver.WaitAsync(Timeout));
+            Assert.Equal(File.ReadAllBytes(source), File.ReadAllBytes(temp.File(output)));
+            return sender.Output;
+        }
+
+        Assert.DoesNotContain("using the manifest made when", await SendOnceAsync("first.img"), StringComparison.Ordinal);
+        Assert.Contains("using the manifest made when", await SendOnceAsync("second.img"), StringComparison.Ordinal);
+
+        // A changed image (new content, new modification time) is hashed again, and its copy is the new content.
+        var changed = new byte[2_000_000];
+        new Random(10).NextBytes(changed);
+        await File.WriteAllBytesAsync(source, changed);
+        File.SetLastWriteTimeUtc(source, DateTime.UtcNow.AddMinutes(1));
+        Assert.DoesNotContain("using the manifest made when", await SendOnceAsync("third.img"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Receive_WithTheWrongKey_ExitsNonZeroAndSaysWhy()
     {
         using var temp = new TempDirectory();

@@ -231,6 +231,30 @@ public sealed class SimulatedTransferTests
     }
 
     [Fact]
+    public void SourceChangedDuringTheSession_SenderEndsWithAClearReason_AndNothingWrongIsWritten()
+    {
+        using var transfer = Start(6_000_000, 19, SenderOptions.Default with { MaxRate = 10_000_000 });
+        var receiver = transfer.AddReceiver(LinkProfile.Perfect);
+        transfer.Run(TimeSpan.FromSeconds(1));
+
+        // Someone overwrites the end of the image while it is being sent.
+        var original = (byte[])transfer.Content.Clone();
+        transfer.Content.AsSpan(5_000_000).Fill(0x5A);
+        transfer.Run(TimeSpan.FromSeconds(20));
+
+        Assert.True(transfer.Sender.IsFinished);
+        Assert.Equal(EndReason.Failed, transfer.Sender.EndReason);
+        Assert.Contains("the source changed after it was hashed", transfer.Sender.Failure, StringComparison.Ordinal);
+        Assert.False(receiver.Session!.Succeeded);
+        Assert.Contains("sender failed", receiver.Session.Failure, StringComparison.Ordinal);
+
+        // Whatever the receiver wrote is the original image; the changed bytes were never written as good.
+        var data = receiver.Store.Data;
+        var foreign = Enumerable.Range(0, data.Length).Count(i => data[i] != 0 && data[i] != original[i]);
+        Assert.Equal(0, foreign);
+    }
+
+    [Fact]
     public void SenderGone_ReceiverGivesUpAfterItsTimeout()
     {
         using var transfer = Start(20_000_000, 16, SenderOptions.Default with { MaxRate = 10_000_000 });

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Net;
 using Deploycast.Multicast.Sending;
 using Deploycast.Multicast.Transport;
-using Deploycast.Protocol.Manifests;
 
 namespace Deploycast.Cli.Commands;
 
@@ -106,10 +105,14 @@ internal static class SendCommand
 
         using var content = new FileSenderContent(file.FullName);
         var hashed = 0L;
-        var manifest = await ConsoleOutput.WithProgressAsync(
+        var (manifest, fromCache) = await ConsoleOutput.WithProgressAsync(
             "Hashing",
-            Task.Run(() => TransferManifest.BuildAsync(File.OpenRead(file.FullName), SenderSession.BlockSizeFor(options), new Progress<long>(v => Volatile.Write(ref hashed, v)), cancellationToken), cancellationToken),
+            Task.Run(() => ManifestCache.LoadOrBuildAsync(file, SenderSession.BlockSizeFor(options), new Progress<long>(v => Volatile.Write(ref hashed, v)), cancellationToken), cancellationToken),
             () => ((double)Volatile.Read(ref hashed) / Math.Max(1, content.Length), $"Hashing {file.Name}")).ConfigureAwait(false);
+        if (fromCache)
+        {
+            ConsoleOutput.Note($"  using the manifest made when {file.Name} was last sent (same size and modification time)");
+        }
 
         using var session = new SenderSession(manifest, content, options);
         MulticastSender sender;
@@ -135,6 +138,12 @@ internal static class SendCommand
             if (sender.SendErrors > 0)
             {
                 Console.Out.WriteLine($"The local network stack refused {sender.SendErrors} send(s) (its queue was full); receivers recovered what they carried");
+            }
+
+            if (session.Failure is { } failure)
+            {
+                ConsoleOutput.Note($"error: {failure}; the receivers were told the session failed");
+                return 1;
             }
 
             if (cancellationToken.IsCancellationRequested)

@@ -32,6 +32,7 @@ public sealed partial class SenderSession : IDisposable
     private readonly TimeProvider _time;
     private readonly BlockLayout _layout;
     private readonly byte[] _manifestBytes;
+    private readonly TransferManifest _manifest;
     private readonly byte[] _manifestHash;
     private readonly ISenderContent _content;
     private readonly PacketCipher? _cipher;
@@ -105,6 +106,7 @@ public sealed partial class SenderSession : IDisposable
             throw new ArgumentException($"the manifest describes {manifest.FileSize} bytes but the content has {content.Length}", nameof(content));
         }
 
+        _manifest = manifest;
         _manifestBytes = manifest.Serialize();
         _manifestHash = SHA256.HashData(_manifestBytes);
         _layout = new BlockLayout(SymbolSize, options.SymbolsPerBlock, _manifestBytes.Length, content.Length);
@@ -154,6 +156,9 @@ public sealed partial class SenderSession : IDisposable
 
     /// <summary>How the session ended, once <see cref="IsFinished"/>.</summary>
     public EndReason? EndReason => IsFinished ? _ending : null;
+
+    /// <summary>Why the sender ended the session on its own (for example, the source changed), or null.</summary>
+    public string? Failure { get; private set; }
 
     /// <summary>The current sending rate in bits per second.</summary>
     public double RateBitsPerSecond => _rate.Rate;
@@ -555,6 +560,15 @@ public sealed partial class SenderSession : IDisposable
         else
         {
             _content.Read(offset, buffer[..length]);
+
+            // The sender checks what it reads against the manifest too: if the file changed since it was hashed,
+            // receivers would reject every such block forever; better to end the session and say why.
+            var fileBlock = block - _layout.ManifestBlocks;
+            if (!_manifest.VerifyBlock(fileBlock, buffer[..length]))
+            {
+                Failure = $"the source changed after it was hashed: block {fileBlock} (bytes {offset} to {offset + length}) no longer matches the manifest";
+                BeginEnd(Protocol.Packets.EndReason.Failed);
+            }
         }
 
         buffer[length..].Clear();

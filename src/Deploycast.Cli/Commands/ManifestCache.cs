@@ -1,0 +1,107 @@
+using System.Security.Cryptography;
+using System.Text;
+using Deploycast.Protocol.Manifests;
+
+namespace Deploycast.Cli.Commands;
+
+/// <summary>
+/// Keeps the manifest of a file that was sent before, so sending the same image again does not re-read and hash
+/// it (minutes for a 20 GB image). An entry is used only for the same full path, size, last-write time and block
+/// size; the sender also checks every block it reads against the manifest and stops if the file changed anyway.
+/// Entries live in <c>$XDG_CACHE_HOME/deploycast/manifests</c> (default <c>~/.cache/...</c>); a cache that cannot be
+/// written is skipped silently.
+/// </summary>
+internal static class ManifestCache
+{
+    private static ReadOnlySpan<byte> Magic => "DCMC1\n"u8;
+
+    public static async Task<(TransferManifest Manifest, bool FromCache)> LoadOrBuildAsync(FileInfo file, int blockSize, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        var key = Key(file, blockSize);
+        var path = EntryPath(file);
+        if (TryLoad(path, key) is { } cached)
+        {
+            return (cached, true);
+        }
+
+        TransferManifest manifest;
+        await using (var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
+        {
+            manifest = await TransferManifest.BuildAsync(stream, blockSize, progress, cancellationToken).ConfigureAwait(false);
+        }
+
+        TrySave(path, key, manifest);
+        return (manifest, false);
+    }
+
+    private static byte[] Key(FileInfo file, int blockSize)
+    {
+        file.Refresh();
+        return SHA256.HashData(Encoding.UTF8.GetBytes($"{file.FullName}\n{file.Length}\n{file.LastWriteTimeUtc.Ticks}\n{blockSize}"));
+    }
+
+    private static string EntryPath(FileInfo file)
+    {
+        var root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        if (string.IsNullOrEmpty(root))
+        {
+            root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        }
+
+        var name = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(file.FullName)))[..32].ToLowerInvariant();
+        return Path.Combine(root, "deploycast", "manifests", name + ".dcmf");
+    }
+
+    private static TransferManifest? TryLoad(string path, ReadOnlySpan<byte> key)
+    {
+        try
+        {
+            var bytes = File.ReadAllBytes(path);
+            var header = Magic.Length + key.Length + 32;
+            if (bytes.Length < header || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic) || !bytes.AsSpan(Magic.Length, key.Length).SequenceEqual(key))
+            {
+                return null;
+            }
+
+            // The entry carries its own checksum, so a torn or damaged entry is rebuilt rather than trusted.
+            var body = bytes.AsSpan(header);
+            if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(Magic.Length + key.Length, 32)))
+            {
+                return null;
+            }
+
+            return TransferManifest.TryParse(body, out _);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static void TrySave(string path, ReadOnlySpan<byte> key, TransferManifest manifest)
+    {
+        try
+        {
+            var body = manifest.Serialize();
+            var bytes = new byte[Magic.Length + key.Length + 32 + body.Length];
+            Magic.CopyTo(bytes);
+            key.CopyTo(bytes.AsSpan(Magic.Length));
+            SHA256.HashData(body, bytes.AsSpan(Magic.Length + key.Length, 32));
+            body.CopyTo(bytes, Magic.Length + key.Length + 32);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var temporary = path + "." + Environment.ProcessId + ".tmp";
+            File.WriteAllBytes(temporary, bytes);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
