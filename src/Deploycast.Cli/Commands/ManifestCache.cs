@@ -34,6 +34,21 @@ internal static class ManifestCache
         return (manifest, false);
     }
 
+    /// <summary>Drops the file's entry (the sender found the file no longer matches it).</summary>
+    public static void Forget(FileInfo file)
+    {
+        try
+        {
+            File.Delete(EntryPath(file));
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
     private static byte[] Key(FileInfo file, int blockSize)
     {
         file.Refresh();

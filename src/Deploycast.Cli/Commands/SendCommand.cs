@@ -137,11 +137,12 @@ internal static class SendCommand
             PrintSummary(summary);
             if (sender.SendErrors > 0)
             {
-                Console.Out.WriteLine($"The local network stack refused {sender.SendErrors} send(s) (its queue was full); receivers recovered what they carried");
+                Console.Out.WriteLine($"The local network stack refused {sender.SendErrors} send(s) (last error: {sender.LastSendError}); receivers recovered what they carried");
             }
 
             if (session.Failure is { } failure)
             {
+                ManifestCache.Forget(file);
                 ConsoleOutput.Note($"error: {failure}; the receivers were told the session failed");
                 return 1;
             }

@@ -15,6 +15,7 @@ public sealed partial class ReceiverSession
     private readonly Dictionary<PartialBlock, DecodeWork> _decodeWork = new(ReferenceEqualityComparer.Instance);
 
     private long _allBlocksTimestamp;
+    private bool _finishing;
 
     /// <summary>When the first data packet arrived (0: none yet).</summary>
     public long FirstDataTimestamp { get; private set; }
@@ -35,19 +36,31 @@ public sealed partial class ReceiverSession
 
         if (_layout is null)
         {
-            if (announce.SymbolSize > PacketHeader.MaxDatagramSize || announce.SymbolsPerBlock > 200)
+            // Authenticated is not the same as sane: a plaintext session can be spoken by anyone on the LAN.
+            if (announce.SymbolSize is < 16 or > PacketHeader.MaxDatagramSize || announce.SymbolsPerBlock > 200
+                || announce.ManifestLength > MaxManifestLength || announce.FileSize > MaxFileSize)
+            {
+                return PacketError.Malformed;
+            }
+
+            BlockLayout layout;
+            try
+            {
+                layout = new BlockLayout(announce.SymbolSize, announce.SymbolsPerBlock, announce.ManifestLength, (long)announce.FileSize);
+            }
+            catch (Exception e) when (e is ArgumentException or OverflowException)
             {
                 return PacketError.Malformed;
             }
 
             _sessionId = header.SessionId;
-            _layout = new BlockLayout(announce.SymbolSize, announce.SymbolsPerBlock, announce.ManifestLength, (long)announce.FileSize);
+            _layout = layout;
             _manifestHash = announce.ManifestHash.ToArray();
             _blockState = new byte[_layout.TotalBlocks];
             _manifestAssembly = new byte[_layout.ManifestLength];
             Name = Encoding.UTF8.GetString(announce.NameUtf8);
             _nextStatus = now;
-            if (_store.TryResume(_manifestHash, out var manifestBytes, out var verified, out var previousId)
+            if (TryResume(out var manifestBytes, out var verified, out var previousId)
                 && HashEquals(manifestBytes, _manifestHash))
             {
                 _previousReceiverId = previousId;
@@ -70,6 +83,28 @@ public sealed partial class ReceiverSession
         SenderRateBitsPerSecond = announce.RateKilobitsPerSecond * 1000d;
         _statusInterval = TimeSpan.FromMilliseconds(Math.Max((int)announce.StatusIntervalMilliseconds, 1));
         return PacketError.None;
+    }
+
+    /// <summary>Largest manifest accepted: enough for a 4 TiB image at the smallest blocks.</summary>
+    private const long MaxManifestLength = 256L << 20;
+
+    /// <summary>Largest file accepted (16 TiB).</summary>
+    private const ulong MaxFileSize = 16UL << 40;
+
+    private bool TryResume(out byte[] manifest, out bool[] verified, out uint previousId)
+    {
+        try
+        {
+            return _store.TryResume(_manifestHash, out manifest, out verified, out previousId);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // An unreadable block map is not worth failing for: the file is fetched from the start.
+            manifest = [];
+            verified = [];
+            previousId = 0;
+            return false;
+        }
     }
 
     private void SetManifest(byte[] bytes, bool[]? verified, long now)
@@ -191,6 +226,9 @@ public sealed partial class ReceiverSession
                 case VerifyWork verify:
                     FinishVerify(verify, now);
                     break;
+                case CompleteWork complete:
+                    FinishComplete(complete, now);
+                    break;
             }
         }
     }
@@ -236,7 +274,7 @@ public sealed partial class ReceiverSession
 
     private void CheckComplete()
     {
-        if (_manifest is not null && !_verifying && !_complete && _doneBlocks == _layout!.FileBlocks)
+        if (_manifest is not null && !_verifying && !_finishing && !_complete && _doneBlocks == _layout!.FileBlocks)
         {
             _verifying = true;
             _allBlocksTimestamp = _time.GetTimestamp();
@@ -249,12 +287,17 @@ public sealed partial class ReceiverSession
     {
         _verifying = false;
         var layout = _layout!;
+        if (!verify.Ran)
+        {
+            Fail($"verifying the output failed: {_processor.Fault?.Message ?? "the check did not run"}");
+            return;
+        }
+
         if (verify.BadBlocks.Count == 0)
         {
-            _complete = true;
-            VerifyTime = TimeSpan.FromSeconds((double)(now - _allBlocksTimestamp) / _time.TimestampFrequency);
-            _lastAck = now; // from now on, wait at most a short while for the sender's ack
-            _nextStatus = now;
+            // Complete only once the file is flushed and the map dropped (CompleteWork), so a failing final
+            // flush is a failure, not a success reported too early.
+            _finishing = true;
             _processor.Submit(new CompleteWork(_store));
             return;
         }
@@ -378,8 +421,29 @@ public sealed partial class ReceiverSession
         _ => 0,
     };
 
+    private void FinishComplete(CompleteWork complete, long now)
+    {
+        _finishing = false;
+        if (!complete.Ran)
+        {
+            Fail($"flushing the output failed: {_processor.Fault?.Message ?? "the flush did not run"}");
+            return;
+        }
+
+        _complete = true;
+        VerifyTime = TimeSpan.FromSeconds((double)(now - _allBlocksTimestamp) / _time.TimestampFrequency);
+        _lastAck = now; // from now on, wait at most a short while for the sender's ack
+        _nextStatus = now;
+    }
+
     private sealed class CompleteWork(IReceiverStore store) : ReceiverWork
     {
-        public override void Run() => store.Complete();
+        public bool Ran { get; private set; }
+
+        public override void Run()
+        {
+            store.Complete();
+            Ran = true;
+        }
     }
 }

@@ -95,8 +95,8 @@ public sealed partial class ReceiverSession : IDisposable
     /// <summary>Why the receiver failed, or null.</summary>
     public string? Failure { get; private set; }
 
-    /// <summary>True when the whole file has been written and verified.</summary>
-    public bool Succeeded => _complete && Failure is null;
+    /// <summary>True when the whole file has been written, verified and flushed, with no I/O error on the way.</summary>
+    public bool Succeeded => _complete && Failure is null && _processor.Fault is null;
 
     /// <summary>True while the whole file is being verified.</summary>
     public bool Verifying => _verifying;
@@ -248,7 +248,7 @@ public sealed partial class ReceiverSession : IDisposable
             return;
         }
 
-        if (_manifest is not null && now >= _nextCheckpoint)
+        if (_manifest is not null && now >= _nextCheckpoint && !_verifying && !_finishing && !_complete)
         {
             _nextCheckpoint = now + Ticks(_options.CheckpointInterval);
             _processor.Submit(new CheckpointWork(_store));
@@ -399,7 +399,7 @@ public sealed partial class ReceiverSession : IDisposable
         {
             IsFinished = true;
         }
-        else if (!_verifying)
+        else if (!_verifying && !_finishing)
         {
             Fail(reason switch
             {
@@ -421,7 +421,14 @@ public sealed partial class ReceiverSession : IDisposable
     {
         public IReadOnlyList<int> BadBlocks { get; private set; } = [];
 
-        public override void Run() => BadBlocks = store.VerifyFile(manifest, null);
+        /// <summary>False when the check did not run (an earlier I/O failure) or failed: never a pass.</summary>
+        public bool Ran { get; private set; }
+
+        public override void Run()
+        {
+            BadBlocks = store.VerifyFile(manifest, null);
+            Ran = true;
+        }
     }
 
     private sealed class BeginWork(IReceiverStore store, byte[] hash, byte[] bytes, TransferManifest manifest, uint receiverId) : ReceiverWork

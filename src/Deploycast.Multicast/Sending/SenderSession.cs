@@ -113,7 +113,8 @@ public sealed partial class SenderSession : IDisposable
         _nameUtf8 = Encoding.UTF8.GetBytes(options.Name);
         if (options.Key is { } key)
         {
-            _random.NextBytes(_salt);
+            // Always from the system's CSPRNG, even with a test seed: a repeated salt would repeat keys and nonces.
+            RandomNumberGenerator.Fill(_salt);
             _cipher = PacketCipher.Create(key, _salt);
         }
 
@@ -524,13 +525,29 @@ public sealed partial class SenderSession : IDisposable
 
     private uint NextSequence()
     {
-        // Sequence 0 is never used, so "never sent" can be told apart; wrapping would repeat nonces.
+        // Sequence 0 is never used, so "never sent" can be told apart; wrapping would repeat nonces. The last
+        // numbers are kept for the end of the session.
+        if (_sequence >= uint.MaxValue - 64 && _ending is null)
+        {
+            FailSession("the session used all 2^32 sequence numbers; start a new session for the rest");
+        }
+
         if (_sequence == uint.MaxValue)
         {
-            ThrowHelper.ThrowInvalidOperation("the session used all 2^32 sequence numbers; start a new session");
+            ThrowHelper.ThrowInvalidOperation("the session used all 2^32 sequence numbers");
         }
 
         return ++_sequence;
+    }
+
+    /// <summary>Ends the session because the sender cannot go on, telling receivers it failed.</summary>
+    public void FailSession(string reason)
+    {
+        if (_ending is null)
+        {
+            Failure = reason;
+            BeginEnd(Protocol.Packets.EndReason.Failed);
+        }
     }
 
     private ReadOnlySpan<byte> GetBlock(int block, int k)
@@ -559,15 +576,24 @@ public sealed partial class SenderSession : IDisposable
         }
         else
         {
-            _content.Read(offset, buffer[..length]);
+            try
+            {
+                _content.Read(offset, buffer[..length]);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                buffer[..length].Clear();
+                FailSession($"reading the source failed at byte {offset}: {e.Message}");
+                victim.Block = -1;
+                return buffer;
+            }
 
             // The sender checks what it reads against the manifest too: if the file changed since it was hashed,
             // receivers would reject every such block forever; better to end the session and say why.
             var fileBlock = block - _layout.ManifestBlocks;
             if (!_manifest.VerifyBlock(fileBlock, buffer[..length]))
             {
-                Failure = $"the source changed after it was hashed: block {fileBlock} (bytes {offset} to {offset + length}) no longer matches the manifest";
-                BeginEnd(Protocol.Packets.EndReason.Failed);
+                FailSession($"the source changed after it was hashed: block {fileBlock} (bytes {offset} to {offset + length}) no longer matches the manifest");
             }
         }
 

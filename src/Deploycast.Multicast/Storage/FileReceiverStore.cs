@@ -20,6 +20,7 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
     private bool _dirty;
     private uint _receiverId;
     private Task? _checkpoint;
+    private bool _completed;
     private IncrementalHash? _prefixHash;
     private int _prefixBlocks;
     private TransferManifest? _manifest;
@@ -122,7 +123,7 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
     /// </summary>
     public void Checkpoint()
     {
-        if (_handle is null || !_dirty || _checkpoint is { IsCompleted: false })
+        if (_handle is null || !_dirty || _completed || _checkpoint is { IsCompleted: false })
         {
             return;
         }
@@ -164,10 +165,11 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         {
             var length = manifest.BlockLength(block);
             ReadExactly(buffer.AsSpan(0, length), (long)block * manifest.BlockSize);
-            if (!manifest.VerifyBlock(block, buffer.AsSpan(0, length)))
+            var good = manifest.VerifyBlock(block, buffer.AsSpan(0, length));
+            _verified[block] = good;
+            if (!good)
             {
                 bad.Add(block);
-                _verified[block] = false;
             }
 
             progress?.Report((long)block * manifest.BlockSize);
@@ -182,8 +184,9 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
             AdvancePrefix();
             if (!_prefixHash.GetCurrentHash().AsSpan().SequenceEqual(manifest.FileHash))
             {
-                bad.AddRange(Enumerable.Range(0, manifest.BlockCount));
-                Array.Fill(_verified, false);
+                // Every block matches its hash but the whole does not match the file hash: the manifest itself is
+                // inconsistent, and fetching again would loop forever.
+                throw new IOException("the sender's manifest is inconsistent: every block matches but the whole-file SHA-256 does not");
             }
         }
 
@@ -194,6 +197,7 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
     public void Complete()
     {
         WaitForCheckpoint();
+        _completed = true;
         if (_handle is not null)
         {
             RandomAccess.FlushToDisk(_handle);

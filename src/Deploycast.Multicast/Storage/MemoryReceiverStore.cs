@@ -87,6 +87,11 @@ public sealed class MemoryReceiverStore : IReceiverStore
         }
 
         Save();
+        if (bad.Count == 0)
+        {
+            throw new IOException("the sender's manifest is inconsistent: every block matches but the whole-file SHA-256 does not");
+        }
+
         return bad;
     }
 

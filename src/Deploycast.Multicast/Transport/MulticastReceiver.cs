@@ -42,6 +42,9 @@ public sealed class MulticastReceiver : IDisposable
         }
     }
 
+    /// <summary>Receives the socket failed (oversized datagrams and the like), dropped.</summary>
+    public long ReceiveErrors { get; private set; }
+
     /// <summary>The latest progress, refreshed about ten times a second (safe from any thread).</summary>
     public ReceiverProgress? Progress => Volatile.Read(ref _progress);
 
@@ -72,7 +75,18 @@ public sealed class MulticastReceiver : IDisposable
                 var drained = 0;
                 do
                 {
-                    var length = _group.ReceiveFrom(_receive, SocketFlags.None, _from);
+                    int length;
+                    try
+                    {
+                        length = _group.ReceiveFrom(_receive, SocketFlags.None, _from);
+                    }
+                    catch (SocketException)
+                    {
+                        // An oversized datagram (Windows reports it) or an ICMP error: drop it, like any bad packet.
+                        ReceiveErrors++;
+                        continue;
+                    }
+
                     now = time.GetTimestamp();
                     if (_session.OnDatagram(_receive.AsSpan(0, length), now) && (_sender is null || !_sender.Equals(_from)))
                     {

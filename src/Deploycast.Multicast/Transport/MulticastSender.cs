@@ -50,6 +50,9 @@ public sealed class MulticastSender : IDisposable
     /// <summary>Sends the local network stack refused (its queue was full); those datagrams were lost.</summary>
     public long SendErrors { get; private set; }
 
+    /// <summary>The last error a send met, if any.</summary>
+    public SocketError? LastSendError { get; private set; }
+
     /// <summary>Whether runs of data packets go out with one system call.</summary>
     public bool UsesSegmentation => _segmentation;
 
@@ -173,10 +176,12 @@ public sealed class MulticastSender : IDisposable
         {
             _socket.SendTo(datagrams, SocketFlags.None, _group);
         }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.NoBufferSpaceAvailable or SocketError.WouldBlock)
+        catch (SocketException e)
         {
-            // A full queue drops these packets, as a congested link would; receivers report the loss.
+            // A full queue (ENOBUFS) drops these packets as a congested link would, and receivers report the loss.
+            // Other errors (no route, a firewall) are counted too; receivers that hear nothing are lost in time.
             SendErrors++;
+            LastSendError = e.SocketErrorCode;
             SenderLog.SendDropped(_logger, e.SocketErrorCode);
         }
     }
