@@ -135,6 +135,11 @@ internal static class SendCommand
             using var trace = verbose is { } period ? new Timer(_ => Trace(sender.Snapshot), null, period, period) : null;
             var summary = await ConsoleOutput.WithProgressAsync("Sending", run, () => Describe(sender.Snapshot)).ConfigureAwait(false);
             PrintSummary(summary);
+            if (verbose is not null)
+            {
+                Console.Out.WriteLine($"Pacing: {RateParser.FormatBytes(session.PacingBytesForgone)} allowed but not sent in time (late wake-ups or nothing to send); {sender.LateLoops} late loop turns, longest gap {sender.LongestGap.TotalMilliseconds:0.0} ms, {sender.SendTime.TotalSeconds:0.00} s building and sending");
+            }
+
             if (sender.SendErrors > 0)
             {
                 Console.Out.WriteLine($"The local network stack refused {sender.SendErrors} send(s) (last error: {sender.LastSendError}); receivers recovered what they carried");

@@ -158,6 +158,12 @@ public sealed partial class SenderSession : IDisposable
     /// <summary>How the session ended, once <see cref="IsFinished"/>.</summary>
     public EndReason? EndReason => IsFinished ? _ending : null;
 
+    /// <summary>
+    /// Bytes the pacer allowed but the sender did not send in time (it woke up late, or had nothing to send): what a
+    /// busy host costs the transfer.
+    /// </summary>
+    public long PacingBytesForgone { get; private set; }
+
     /// <summary>Why the sender ended the session on its own (for example, the source changed), or null.</summary>
     public string? Failure { get; private set; }
 
@@ -401,7 +407,13 @@ public sealed partial class SenderSession : IDisposable
         // Up to 4 ms of sending may be made up after a late wake-up (a busy host oversleeps its 1 ms timer); more
         // than that is dropped rather than sent as one burst that a shallow switch buffer would overflow.
         var burst = Math.Max(8.0 * _dataDatagramSize, bytesPerSecond * 0.004);
-        _tokens = Math.Min(burst, _tokens + (elapsed * bytesPerSecond));
+        var refilled = _tokens + (elapsed * bytesPerSecond);
+        if (refilled > burst)
+        {
+            PacingBytesForgone += (long)(refilled - burst);
+        }
+
+        _tokens = Math.Min(burst, refilled);
     }
 
     private bool HasDataToSend() =>

@@ -50,6 +50,15 @@ public sealed class MulticastSender : IDisposable
     /// <summary>Sends the local network stack refused (its queue was full); those datagrams were lost.</summary>
     public long SendErrors { get; private set; }
 
+    /// <summary>Loop turns that came more than 4 ms after the previous one (a busy host delays the pacer).</summary>
+    public long LateLoops { get; private set; }
+
+    /// <summary>The longest time between two loop turns.</summary>
+    public TimeSpan LongestGap { get; private set; }
+
+    /// <summary>Time spent building and sending packets.</summary>
+    public TimeSpan SendTime { get; private set; }
+
     /// <summary>The last error a send met, if any.</summary>
     public SocketError? LastSendError { get; private set; }
 
@@ -77,6 +86,7 @@ public sealed class MulticastSender : IDisposable
         var frequency = time.TimestampFrequency;
         var nextSnapshot = 0L;
         var cancelled = false;
+        var lastLoop = 0L;
         while (!_session.IsFinished)
         {
             var now = time.GetTimestamp();
@@ -86,8 +96,22 @@ public sealed class MulticastSender : IDisposable
                 _session.Cancel();
             }
 
+            if (lastLoop != 0)
+            {
+                var gap = now - lastLoop;
+                var gapTime = TimeSpan.FromSeconds((double)gap / frequency);
+                LongestGap = gapTime > LongestGap ? gapTime : LongestGap;
+                if (gap > frequency / 250)
+                {
+                    LateLoops++;
+                }
+            }
+
+            lastLoop = now;
             ReceiveStatuses(now);
+            var sendStart = time.GetTimestamp();
             SendDue(now);
+            SendTime += TimeSpan.FromSeconds((double)(time.GetTimestamp() - sendStart) / frequency);
             foreach (var e in _session.TakeEvents())
             {
                 SenderLog.ReceiverEvent(_logger, e.Kind, e.ReceiverId, e.Detail);
