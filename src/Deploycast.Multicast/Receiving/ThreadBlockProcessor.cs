@@ -1,26 +1,25 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 
 namespace Deploycast.Multicast.Receiving;
 
 /// <summary>
 /// One dedicated thread that runs receiver work in order. The queue is bounded: when the disk or the CPU cannot
 /// keep up, the receive loop waits, the socket buffer fills, and the loss shows in the receiver's reports.
+/// Two semaphores count queued items and free places, so neither side allocates to wait.
 /// </summary>
 internal sealed class ThreadBlockProcessor : IBlockProcessor
 {
-    private readonly Channel<ReceiverWork> _queue;
+    private readonly ConcurrentQueue<ReceiverWork> _queue = new();
+    private readonly SemaphoreSlim _items = new(0);
+    private readonly SemaphoreSlim _places;
     private readonly Action<ReceiverWork> _completed;
     private readonly Thread _thread;
+    private volatile bool _stopping;
 
     public ThreadBlockProcessor(Action<ReceiverWork> completed, int capacity)
     {
         _completed = completed;
-        _queue = Channel.CreateBounded<ReceiverWork>(new BoundedChannelOptions(capacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-            SingleWriter = true,
-        });
+        _places = new SemaphoreSlim(capacity);
         _thread = new Thread(Run) { IsBackground = true, Name = "deploycast block processor" };
         _thread.Start();
     }
@@ -30,31 +29,39 @@ internal sealed class ThreadBlockProcessor : IBlockProcessor
 
     public void Submit(ReceiverWork work)
     {
-        while (!_queue.Writer.TryWrite(work))
-        {
-            if (!_queue.Writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult())
-            {
-                return;
-            }
-        }
+        _places.Wait();
+        _queue.Enqueue(work);
+        _items.Release();
     }
 
     private void Run()
     {
-        var reader = _queue.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (true)
         {
-            while (reader.TryRead(out var work))
+            _items.Wait();
+            if (!_queue.TryDequeue(out var work))
             {
-                Fault = work.RunUnless(Fault);
-                _completed(work);
+                if (_stopping)
+                {
+                    return;
+                }
+
+                continue;
             }
+
+            _places.Release();
+            Fault = work.RunUnless(Fault);
+            _completed(work);
         }
     }
 
+    /// <summary>Finishes the queued work, then stops the thread.</summary>
     public void Dispose()
     {
-        _queue.Writer.TryComplete();
+        _stopping = true;
+        _items.Release();
         _thread.Join();
+        _items.Dispose();
+        _places.Dispose();
     }
 }
