@@ -1,7 +1,4 @@
-using System.Numerics;
-using System.Security.Cryptography;
 using Deploycast.Protocol.Fec;
-using Deploycast.Protocol.Manifests;
 
 namespace Deploycast.Multicast.Receiving;
 
@@ -31,7 +28,6 @@ internal sealed class PartialBlock
     public int SourceSymbols { get; private set; }
     public int Received { get; private set; }
     public int ParityCount { get; private set; }
-    public long ArrivalOrder { get; private set; }
 
     /// <summary>Set by the processor: decoded and (for file blocks) verified and written.</summary>
     public bool Succeeded { get; set; }
@@ -39,14 +35,13 @@ internal sealed class PartialBlock
     /// <summary>Symbols still needed to decode.</summary>
     public int Need => SourceSymbols - Received;
 
-    public void Reset(int block, int sourceSymbols, long arrivalOrder)
+    public void Reset(int block, int sourceSymbols)
     {
         Block = block;
         SourceSymbols = sourceSymbols;
         Received = 0;
         ParityCount = 0;
         Succeeded = false;
-        ArrivalOrder = arrivalOrder;
         Array.Clear(_received);
         _present.AsSpan(0, sourceSymbols).Clear();
     }
@@ -84,9 +79,6 @@ internal sealed class PartialBlock
 
     public bool IsComplete => Received >= SourceSymbols;
 
-    public int ReceivedIdCount => BitOperations.PopCount(_received[0]) + BitOperations.PopCount(_received[1])
-        + BitOperations.PopCount(_received[2]) + BitOperations.PopCount(_received[3]);
-
     /// <summary>Recovers missing source symbols in place; the block's bytes are then <c>Buffer[..SourceSymbols*SymbolSize]</c>.</summary>
     public bool TryDecode(ReedSolomonCodec codec)
     {
@@ -102,13 +94,5 @@ internal sealed class PartialBlock
             _present.AsSpan(0, SourceSymbols),
             Buffer.AsSpan(sourceBytes, ParityCount * SymbolSize),
             _parityIds.AsSpan(0, ParityCount));
-    }
-
-    /// <summary>True when the first <paramref name="length"/> bytes hash to <paramref name="expected"/>.</summary>
-    public bool Verify(int length, ReadOnlySpan<byte> expected)
-    {
-        Span<byte> hash = stackalloc byte[TransferManifest.HashSize];
-        SHA256.HashData(Buffer.AsSpan(0, length), hash);
-        return hash.SequenceEqual(expected);
     }
 }

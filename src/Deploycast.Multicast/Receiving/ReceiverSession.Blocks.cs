@@ -174,7 +174,7 @@ public sealed partial class ReceiverSession
                 return PacketError.None;
             }
 
-            fresh.Reset(block, layout.SourceSymbols(block), ++_arrivals);
+            fresh.Reset(block, layout.SourceSymbols(block));
             _partials.Add(block, fresh);
             _blockState[block] = Partial;
         }

@@ -46,7 +46,6 @@ public sealed partial class ReceiverSession : IDisposable
     private int _statusCursor;
     private uint _sessionId;
     private uint _statusSequence;
-    private long _arrivals;
     private long _nextStatus;
     private long _nextCheckpoint;
     private long _lastFromSender;
@@ -471,7 +470,7 @@ public sealed partial class ReceiverSession : IDisposable
             }
 
             var fileBlock = b - layout.ManifestBlocks;
-            if (_manifest is null || !Block.Verify(length, _manifest.BlockHash(fileBlock)))
+            if (_manifest is null || !_manifest.VerifyBlock(fileBlock, Block.Buffer.AsSpan(0, length)))
             {
                 return;
             }
