@@ -69,6 +69,28 @@ public sealed class SimulatedTransferTests
     }
 
     [Fact]
+    public void MostlyEmptyImage_ZeroBlocksAreNeverSent_AndReceiversEndByteEqual()
+    {
+        // A raw disk image: data at the start, one island in the middle, zeros elsewhere.
+        var content = new byte[4_000_000];
+        new Random(9).NextBytes(content.AsSpan(0, 500_000));
+        new Random(10).NextBytes(content.AsSpan(2_000_000, 100_000));
+        using var transfer = new SimulatedTransfer(content, SenderOptions.Default with { MinReceivers = 3 }, 9);
+        for (var i = 0; i < 3; i++)
+        {
+            transfer.AddReceiver(new LinkProfile { Loss = 0.02 });
+        }
+
+        Assert.True(transfer.Run(Limit));
+        AssertAllByteEqual(transfer);
+        var summary = transfer.Sender.GetSummary(transfer.Clock.GetTimestamp());
+        var dataBlockBytes = 4L * SenderSession.BlockSizeFor(SenderOptions.Default); // 0-500000 spans 3 blocks, the island 1-2
+        Assert.True(summary.DataSymbolsSent * transfer.Sender.SymbolSize < dataBlockBytes + 200_000,
+            $"sent {summary.DataSymbolsSent} data symbols for about 600 kB of non-zero content");
+        Assert.All(transfer.Receivers, r => Assert.True(r.Session!.BytesZero > 3_000_000, $"receiver {r.Index} counted {r.Session!.BytesZero} zero bytes"));
+    }
+
+    [Fact]
     public void TenReceivers_WithBurstLoss_AllEndByteEqual()
     {
         using var transfer = Start(3_000_000, 4, SenderOptions.Default with { MinReceivers = 10 });

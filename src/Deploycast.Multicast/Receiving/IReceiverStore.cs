@@ -15,7 +15,10 @@ public interface IReceiverStore
     /// <param name="previousReceiverId">The id the earlier run used, so the sender can tell it is the same receiver.</param>
     bool TryResume(ReadOnlySpan<byte> manifestHash, out byte[] manifest, out bool[] verifiedBlocks, out uint previousReceiverId);
 
-    /// <summary>Prepares the output for <paramref name="manifest"/>: sized, with a new or resumed block map.</summary>
+    /// <summary>
+    /// Prepares the output for <paramref name="manifest"/>: sized, with a new or resumed block map, and with the
+    /// manifest's all-zero blocks (which are never sent) holding zeros and marked verified.
+    /// </summary>
     void Begin(ReadOnlySpan<byte> manifestHash, byte[] manifestBytes, TransferManifest manifest, uint receiverId);
 
     /// <summary>Writes a verified block at <paramref name="offset"/> and records it in the block map.</summary>

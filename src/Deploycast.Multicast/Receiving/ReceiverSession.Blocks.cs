@@ -133,6 +133,19 @@ public sealed partial class ReceiverSession
             BytesResumed = BytesDone;
         }
 
+        // All-zero blocks are never sent: the store fills them (see IReceiverStore.Begin).
+        for (var fileBlock = 0; fileBlock < _layout.FileBlocks; fileBlock++)
+        {
+            var block = _layout.ManifestBlocks + fileBlock;
+            if (manifest.IsZeroBlock(fileBlock) && _blockState[block] != Done)
+            {
+                _blockState[block] = Done;
+                _doneBlocks++;
+                BytesDone += manifest.BlockLength(fileBlock);
+                BytesZero += manifest.BlockLength(fileBlock);
+            }
+        }
+
         _processor.Submit(new BeginWork(_store, _manifestHash!, bytes, manifest, ReceiverId));
         _nextCheckpoint = now + Ticks(_options.CheckpointInterval);
         CheckComplete();

@@ -112,6 +112,9 @@ public sealed partial class ReceiverSession : IDisposable
     /// <summary>Bytes that were already verified when the receiver resumed.</summary>
     public long BytesResumed { get; private set; }
 
+    /// <summary>Bytes of all-zero blocks, which the sender never sends (the store fills them).</summary>
+    public long BytesZero { get; private set; }
+
     /// <summary>The sender's announced state.</summary>
     public SessionState SenderState { get; private set; }
 

@@ -446,6 +446,12 @@ public sealed partial class SenderSession : IDisposable
             return true;
         }
 
+        // All-zero file blocks are never sent: receivers fill them from the manifest.
+        while (_frontier < _layout.TotalBlocks && !_layout.IsManifestBlock(_frontier) && _manifest.IsZeroBlock(_frontier - _layout.ManifestBlocks))
+        {
+            _frontier++;
+        }
+
         if (_frontier < _layout.TotalBlocks)
         {
             block = _frontier++;

@@ -25,6 +25,7 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
     private int _prefixBlocks;
     private TransferManifest? _manifest;
     private byte[]? _readBack;
+    private byte[]? _zeros;
 
     public FileReceiverStore(string outputPath)
     {
@@ -71,11 +72,36 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
             RandomAccess.SetLength(_handle, manifest.FileSize);
         }
 
+        FillZeroBlocks(manifest, resumed);
         BlockMapFile.Save(_mapPath, _manifestHash, _receiverId, _manifestBytes, _verified);
         _manifest = manifest;
         _prefixHash?.Dispose();
         _prefixHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         _prefixBlocks = 0;
+    }
+
+    /// <summary>
+    /// All-zero blocks are never sent. A new output reads as zeros already (it was created empty and extended);
+    /// an output kept from an earlier run may hold anything where the map has no mark, so zeros are written there.
+    /// </summary>
+    private void FillZeroBlocks(TransferManifest manifest, bool resumed)
+    {
+        byte[]? zeros = null;
+        for (var block = 0; block < manifest.BlockCount; block++)
+        {
+            if (!manifest.IsZeroBlock(block) || _verified[block])
+            {
+                continue;
+            }
+
+            if (resumed)
+            {
+                zeros ??= new byte[manifest.BlockSize];
+                RandomAccess.Write(_handle!, zeros.AsSpan(0, manifest.BlockLength(block)), (long)block * manifest.BlockSize);
+            }
+
+            _verified[block] = true;
+        }
     }
 
     public void WriteBlock(int fileBlock, long offset, ReadOnlySpan<byte> data)
@@ -100,6 +126,15 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         while (_prefixBlocks < manifest.BlockCount && _verified[_prefixBlocks])
         {
             var length = manifest.BlockLength(_prefixBlocks);
+            if (manifest.IsZeroBlock(_prefixBlocks))
+            {
+                // Hashed without reading: a mostly empty disk image would otherwise be read back in full.
+                _zeros ??= new byte[manifest.BlockSize];
+                _prefixHash!.AppendData(_zeros, 0, length);
+                _prefixBlocks++;
+                continue;
+            }
+
             _readBack ??= GC.AllocateUninitializedArray<byte>(manifest.BlockSize);
             ReadExactly(_readBack.AsSpan(0, length), (long)_prefixBlocks * manifest.BlockSize);
             if (!manifest.VerifyBlock(_prefixBlocks, _readBack.AsSpan(0, length)))

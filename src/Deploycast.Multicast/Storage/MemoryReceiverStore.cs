@@ -50,6 +50,15 @@ public sealed class MemoryReceiverStore : IReceiverStore
             Data = new byte[manifest.FileSize];
         }
 
+        for (var block = 0; block < manifest.BlockCount; block++)
+        {
+            if (manifest.IsZeroBlock(block) && !_verified[block])
+            {
+                Data.AsSpan((int)((long)block * manifest.BlockSize), manifest.BlockLength(block)).Clear();
+                _verified[block] = true;
+            }
+        }
+
         Completed = false;
         Save();
     }

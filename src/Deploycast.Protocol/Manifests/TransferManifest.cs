@@ -6,9 +6,12 @@ namespace Deploycast.Protocol.Manifests;
 
 /// <summary>
 /// What a receiver checks the file against: its size, block size, the SHA-256 of every block and of the
-/// whole file. Serialized form, big-endian:
-/// <code>0 "DCMF"  4 u8 version (1)  5 u8 hash (1 = SHA-256)  6 u16 reserved  8 u64 file size  16 u32 block size
-/// 20 u32 block count  24 [32] file SHA-256  56 [32] × block count block SHA-256</code>
+/// whole file, and which blocks are all zero (a raw disk image is mostly empty; zero blocks are never sent).
+/// Serialized form, big-endian:
+/// <code>0 "DCMF"  4 u8 version (2)  5 u8 hash (1 = SHA-256)  6 u16 reserved  8 u64 file size  16 u32 block size
+/// 20 u32 block count  24 [32] file SHA-256  56 [32] × block count block SHA-256
+/// then ceil(block count / 8) bytes: bit (block % 8), most significant first, of byte (block / 8) is set when the
+/// block is all zero</code>
 /// </summary>
 public sealed class TransferManifest
 {
@@ -16,16 +19,53 @@ public sealed class TransferManifest
     private const int FixedSize = 56;
     private static ReadOnlySpan<byte> Magic => "DCMF"u8;
 
+    private const byte Version = 2;
+
     private readonly byte[] _blockHashes;
     private readonly byte[] _fileHash;
+    private readonly byte[] _zeroBlocks;
 
-    private TransferManifest(long fileSize, int blockSize, byte[] fileHash, byte[] blockHashes)
+    private TransferManifest(long fileSize, int blockSize, byte[] fileHash, byte[] blockHashes, byte[] zeroBlocks)
     {
         FileSize = fileSize;
         BlockSize = blockSize;
         _fileHash = fileHash;
         _blockHashes = blockHashes;
+        _zeroBlocks = zeroBlocks;
+        foreach (var b in zeroBlocks)
+        {
+            ZeroBlockCount += System.Numerics.BitOperations.PopCount(b);
+        }
     }
+
+    /// <summary>Blocks whose bytes are all zero.</summary>
+    public int ZeroBlockCount { get; }
+
+    /// <summary>Bytes in all-zero blocks: what a sender never has to send.</summary>
+    public long ZeroBytes
+    {
+        get
+        {
+            if (ZeroBlockCount == 0)
+            {
+                return 0;
+            }
+
+            long total = 0;
+            for (var block = 0; block < BlockCount; block++)
+            {
+                if (IsZeroBlock(block))
+                {
+                    total += BlockLength(block);
+                }
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>True when every byte of block <paramref name="block"/> is zero.</summary>
+    public bool IsZeroBlock(int block) => (_zeroBlocks[block >> 3] & (0x80 >> (block & 7))) != 0;
 
     /// <summary>Size of the file in bytes.</summary>
     public long FileSize { get; }
@@ -60,6 +100,8 @@ public sealed class TransferManifest
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var hashes = new ArrayBufferWriter<byte>();
+        var zeros = new List<byte>();
+        var blocks = 0;
         var buffer = ArrayPool<byte>.Shared.Rent(blockSize);
         long total = 0;
         try
@@ -86,6 +128,17 @@ public sealed class TransferManifest
                 whole.AppendData(buffer, 0, filled);
                 SHA256.HashData(buffer.AsSpan(0, filled), hashes.GetSpan(HashSize));
                 hashes.Advance(HashSize);
+                if ((blocks & 7) == 0)
+                {
+                    zeros.Add(0);
+                }
+
+                if (!buffer.AsSpan(0, filled).ContainsAnyExcept((byte)0))
+                {
+                    zeros[^1] |= (byte)(0x80 >> (blocks & 7));
+                }
+
+                blocks++;
                 total += filled;
                 progress?.Report(total);
                 if (filled < blockSize)
@@ -99,24 +152,25 @@ public sealed class TransferManifest
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        return new TransferManifest(total, blockSize, whole.GetHashAndReset(), hashes.WrittenSpan.ToArray());
+        return new TransferManifest(total, blockSize, whole.GetHashAndReset(), hashes.WrittenSpan.ToArray(), [.. zeros]);
     }
 
     /// <summary>Bytes <see cref="Write"/> produces.</summary>
-    public int SerializedLength => FixedSize + _blockHashes.Length;
+    public int SerializedLength => FixedSize + _blockHashes.Length + _zeroBlocks.Length;
 
     /// <summary>Serializes the manifest.</summary>
     public byte[] Serialize()
     {
         var bytes = new byte[SerializedLength];
         Magic.CopyTo(bytes);
-        bytes[4] = 1;
+        bytes[4] = Version;
         bytes[5] = 1;
         BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(8), (ulong)FileSize);
         BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(16), (uint)BlockSize);
         BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(20), (uint)BlockCount);
         _fileHash.CopyTo(bytes, 24);
         _blockHashes.CopyTo(bytes, FixedSize);
+        _zeroBlocks.CopyTo(bytes, FixedSize + _blockHashes.Length);
         return bytes;
     }
 
@@ -130,7 +184,7 @@ public sealed class TransferManifest
             return null;
         }
 
-        if (bytes[4] != 1 || bytes[5] != 1)
+        if (bytes[4] != Version || bytes[5] != 1)
         {
             error = $"unsupported manifest version {bytes[4]} or hash {bytes[5]}";
             return null;
@@ -146,12 +200,21 @@ public sealed class TransferManifest
         }
 
         var expectedBlocks = (fileSize + blockSize - 1) / blockSize;
-        if (blockCount != expectedBlocks || bytes.Length != FixedSize + ((long)blockCount * HashSize))
+        var zeroMapLength = (blockCount + 7) / 8;
+        var hashesEnd = FixedSize + ((long)blockCount * HashSize);
+        if (blockCount != expectedBlocks || bytes.Length != hashesEnd + zeroMapLength)
         {
             error = "manifest block count does not match its size";
             return null;
         }
 
-        return new TransferManifest((long)fileSize, (int)blockSize, bytes.Slice(24, HashSize).ToArray(), bytes[FixedSize..].ToArray());
+        var zeroMap = bytes[(int)hashesEnd..].ToArray();
+        if ((blockCount & 7) != 0 && (zeroMap[^1] & (0xFF >> (int)(blockCount & 7))) != 0)
+        {
+            error = "manifest marks zero blocks beyond its last block";
+            return null;
+        }
+
+        return new TransferManifest((long)fileSize, (int)blockSize, bytes.Slice(24, HashSize).ToArray(), bytes[FixedSize..(int)hashesEnd].ToArray(), zeroMap);
     }
 }

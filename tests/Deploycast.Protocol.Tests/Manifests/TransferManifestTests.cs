@@ -56,4 +56,32 @@ public sealed class TransferManifestTests
         Assert.Null(TransferManifest.TryParse(foreign, out error));
         Assert.Contains("not a Deploycast manifest", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Build_MarksAllZeroBlocks_AndTheMarksSurviveSerialization()
+    {
+        // Blocks 0 and 2 hold data; 1, 3 and the short last block 4 are all zero.
+        var data = new byte[4 * 300 + 50];
+        data[10] = 1;
+        data[600] = 7;
+        var manifest = await TransferManifest.BuildAsync(new MemoryStream(data), 300, null, CancellationToken.None);
+        Assert.Equal([false, true, false, true, true], Enumerable.Range(0, manifest.BlockCount).Select(manifest.IsZeroBlock));
+        Assert.Equal(3, manifest.ZeroBlockCount);
+        Assert.Equal(650, manifest.ZeroBytes);
+        Assert.True(manifest.VerifyBlock(1, new byte[300]));
+
+        var parsed = TransferManifest.TryParse(manifest.Serialize(), out var error);
+        Assert.Null(error);
+        Assert.Equal([false, true, false, true, true], Enumerable.Range(0, parsed!.BlockCount).Select(parsed.IsZeroBlock));
+    }
+
+    [Fact]
+    public async Task Parse_RejectsZeroMarksBeyondTheLastBlock()
+    {
+        var (_, manifest) = await BuildAsync(1000, 300);
+        var bytes = manifest.Serialize();
+        bytes[^1] |= 0x01;
+        Assert.Null(TransferManifest.TryParse(bytes, out var error));
+        Assert.Contains("beyond its last block", error, StringComparison.Ordinal);
+    }
 }
