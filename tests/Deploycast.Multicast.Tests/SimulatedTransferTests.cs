@@ -91,6 +91,50 @@ public sealed class SimulatedTransferTests
     }
 
     [Fact]
+    public void DismissedReceiver_LeavesWithFallBack_WhileTheOthersFinish()
+    {
+        var options = SenderOptions.Default with { MinReceivers = 3, MaxRate = 50_000_000 };
+        using var transfer = Start(3_000_000, 11, options);
+        var fast1 = transfer.AddReceiver(LinkProfile.Perfect, options: ReceiverOptions.Default with { ReceiverId = 101 });
+        var fast2 = transfer.AddReceiver(LinkProfile.Perfect, options: ReceiverOptions.Default with { ReceiverId = 102 });
+        var slow = transfer.AddReceiver(new LinkProfile { Loss = 0.3 }, options: ReceiverOptions.Default with { ReceiverId = 103 });
+        var dismissed = false;
+        transfer.At(TimeSpan.FromMilliseconds(100), () => dismissed = transfer.Sender.Dismiss(103, fallBackToUnicast: true));
+
+        Assert.True(transfer.Run(Limit));
+        Assert.True(dismissed);
+        Assert.True(slow.Session!.Dismissed, $"the slow receiver ended with: {slow.Session.Failure}");
+        Assert.True(slow.Session.FallBackToUnicast);
+        Assert.False(slow.Session.Succeeded);
+        Assert.Contains("disconnected", slow.Session.Failure, StringComparison.Ordinal);
+        Assert.True(fast1.Session!.Succeeded && fast2.Session!.Succeeded);
+        Assert.True(transfer.Content.AsSpan().SequenceEqual(fast1.Store.Data));
+        Assert.Contains(transfer.Events, e => e.Kind == ReceiverEventKind.Dismissed && e.ReceiverId == 103);
+        var summary = transfer.Sender.GetSummary(transfer.Clock.GetTimestamp());
+        Assert.Equal("dismissed", summary.Receivers.Single(r => r.ReceiverId == 103).State);
+        Assert.Equal(Protocol.Packets.EndReason.Completed, transfer.Sender.EndReason);
+    }
+
+    [Fact]
+    public void SessionThatStaysOpen_TakesALateReceiver_AfterTheFirstFinished_AndEndsOnFinish()
+    {
+        // A distribution point's session: it does not end when its receivers are done; it ends when told.
+        var options = SenderOptions.Default with { EndWhenReceiversDone = false, SymbolSize = 1000 };
+        using var transfer = Start(2_000_000, 12, options);
+        var first = transfer.AddReceiver(LinkProfile.Perfect);
+        var late = transfer.AddReceiver(new LinkProfile { Loss = 0.02 }, startAt: TimeSpan.FromSeconds(5));
+        transfer.At(TimeSpan.FromSeconds(12), transfer.Sender.Finish);
+
+        Assert.True(transfer.Run(Limit));
+        Assert.True(first.FinishedAt < TimeSpan.FromSeconds(5), $"the first receiver finished at {first.FinishedAt}");
+        Assert.True(late.Session!.Succeeded, late.Session.Failure);
+        Assert.True(transfer.Content.AsSpan().SequenceEqual(late.Store.Data));
+        Assert.True(transfer.SenderFinishedAt >= TimeSpan.FromSeconds(12), $"the sender ended at {transfer.SenderFinishedAt}, before it was told to");
+        Assert.Equal(1000, transfer.Sender.SymbolSize);
+        Assert.Equal(Protocol.Packets.EndReason.Completed, transfer.Sender.EndReason);
+    }
+
+    [Fact]
     public void TenReceivers_WithBurstLoss_AllEndByteEqual()
     {
         using var transfer = Start(3_000_000, 4, SenderOptions.Default with { MinReceivers = 10 });

@@ -24,6 +24,19 @@ public sealed record ReceiverOptions
     public int MaxDatagramSize { get; init; } = MulticastDefaults.MaxDatagramSize;
 
     /// <summary>Only join this session id; 0 joins the first session heard on the group. Default 0.</summary>
+    /// <summary>
+    /// SHA-256 of the manifest this receiver accepts (32 bytes), learned over an authenticated channel such as the
+    /// distribution point's HTTPS API; announcements of any other manifest are dropped. On a plaintext session this
+    /// is what stops a stranger on the LAN from feeding other content. Default null (accept the first announced).
+    /// </summary>
+    public byte[]? ExpectedManifestHash { get; init; }
+
+    /// <summary>
+    /// This receiver's id in the session; 0 picks a random one. A distribution point assigns ids, so the sender's
+    /// reports name the client. Default 0.
+    /// </summary>
+    public uint ReceiverId { get; init; }
+
     public uint SessionId { get; init; }
 
     /// <summary>Seed for the receiver's random choices (tests); null is unpredictable.</summary>
@@ -34,6 +47,11 @@ public sealed record ReceiverOptions
         if (Key is { Length: not 32 } key)
         {
             throw new ArgumentException($"Key must be 32 bytes, not {key.Length}.", nameof(Key));
+        }
+
+        if (ExpectedManifestHash is { Length: not 32 } hash)
+        {
+            throw new ArgumentException($"ExpectedManifestHash must be 32 bytes, not {hash.Length}.", nameof(ExpectedManifestHash));
         }
 
         if (MaxPartialBlocks < 4)

@@ -43,6 +43,11 @@ public sealed partial class ReceiverSession
                 return PacketError.Malformed;
             }
 
+            if (_options.ExpectedManifestHash is { } expected && !announce.ManifestHash.SequenceEqual(expected))
+            {
+                return PacketError.ForeignSession;
+            }
+
             BlockLayout layout;
             try
             {

@@ -67,7 +67,7 @@ public sealed partial class ReceiverSession : IDisposable
         _store = store;
         _time = time ?? TimeProvider.System;
         _random = options.RandomSeed is { } seed ? new Random(seed) : new Random();
-        ReceiverId = (uint)_random.NextInt64(1, uint.MaxValue);
+        ReceiverId = options.ReceiverId != 0 ? options.ReceiverId : (uint)_random.NextInt64(1, uint.MaxValue);
         _statusSequence = (uint)_random.Next(1, int.MaxValue);
         _processor = processorFactory(_finished.Enqueue);
         _lastFromSender = _time.GetTimestamp();
@@ -90,6 +90,12 @@ public sealed partial class ReceiverSession : IDisposable
 
     /// <summary>True while a receiver that failed still has "left" statuses to send, so the sender stops waiting for it.</summary>
     public bool HasFinalStatuses => Failure is not null && _leftStatusesSent < 3 && _layout is not null;
+
+    /// <summary>True when the sender disconnected this receiver (slow-client policy).</summary>
+    public bool Dismissed { get; private set; }
+
+    /// <summary>When <see cref="Dismissed"/>: the distribution point lets this receiver fetch the rest by unicast.</summary>
+    public bool FallBackToUnicast { get; private set; }
 
     /// <summary>Why the receiver failed, or null.</summary>
     public string? Failure { get; private set; }
@@ -364,6 +370,8 @@ public sealed partial class ReceiverSession : IDisposable
                 return HandleAck(payload, now);
             case PacketType.End:
                 return HandleEnd(payload);
+            case PacketType.Dismiss:
+                return HandleDismiss(payload);
             default:
                 return PacketError.UnknownType;
         }
@@ -384,6 +392,26 @@ public sealed partial class ReceiverSession : IDisposable
                 _lastAck = now;
                 IsFinished = true;
             }
+        }
+
+        return PacketError.None;
+    }
+
+    private PacketError HandleDismiss(ReadOnlySpan<byte> payload)
+    {
+        var error = DismissMessage.TryRead(payload, out var receiverId, out var fallBack);
+        if (error != PacketError.None)
+        {
+            return error;
+        }
+
+        if (receiverId == ReceiverId && !_complete && !_verifying && !_finishing && !IsFinished)
+        {
+            Dismissed = true;
+            FallBackToUnicast = fallBack;
+            Fail(fallBack
+                ? "the distribution point disconnected this receiver as too slow for the session; it may fetch the rest by unicast"
+                : "the distribution point disconnected this receiver as too slow for the session");
         }
 
         return PacketError.None;

@@ -12,6 +12,9 @@ public enum ReceiverEventKind
 
     /// <summary>The receiver stopped reporting.</summary>
     Lost,
+
+    /// <summary>The sender told the receiver to leave (<see cref="SenderSession.Dismiss"/>).</summary>
+    Dismissed,
 }
 
 /// <summary>An event about one receiver; the distribution point's slow-client policy acts on <see cref="ReceiverEventKind.Slow"/>.</summary>

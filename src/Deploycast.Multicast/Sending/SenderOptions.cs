@@ -8,6 +8,20 @@ public sealed record SenderOptions
     /// <summary>Largest datagram sent. Default 1472 (a 1500-byte MTU); up to 8972 for jumbo frames.</summary>
     public int MaxDatagramSize { get; init; } = MulticastDefaults.MaxDatagramSize;
 
+    /// <summary>
+    /// Bytes of file per data packet; null uses the largest that fits <see cref="MaxDatagramSize"/> (smaller when
+    /// encrypted, by the 16-byte tag). A distribution point fixes it at the encrypted size so one manifest (whose
+    /// block size follows from it) serves encrypted and clear sessions alike. Default null.
+    /// </summary>
+    public int? SymbolSize { get; init; }
+
+    /// <summary>
+    /// End the session by itself once every receiver that joined is done. A distribution point turns this off and
+    /// ends its sessions with <see cref="SenderSession.Finish"/> after they have been idle, so late clients can still
+    /// join. Default true.
+    /// </summary>
+    public bool EndWhenReceiversDone { get; init; } = true;
+
     /// <summary>Source symbols per block (k, 1..200). Default 128.</summary>
     public int SymbolsPerBlock { get; init; } = MulticastDefaults.SymbolsPerBlock;
 
@@ -61,6 +75,11 @@ public sealed record SenderOptions
         if (MaxDatagramSize is < 256 or > 8972)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxDatagramSize), MaxDatagramSize, "MaxDatagramSize must be between 256 and 8972 bytes.");
+        }
+
+        if (SymbolSize is { } symbolSize && (symbolSize < 16 || symbolSize > MulticastDefaults.SymbolSizeFor(MaxDatagramSize, Key is not null)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SymbolSize), symbolSize, $"SymbolSize must be between 16 and {MulticastDefaults.SymbolSizeFor(MaxDatagramSize, Key is not null)} bytes (what fits MaxDatagramSize).");
         }
 
         if (SymbolsPerBlock is < 1 or > 200)

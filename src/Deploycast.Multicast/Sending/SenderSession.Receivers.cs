@@ -148,7 +148,7 @@ public sealed partial class SenderSession
             }
         }
 
-        if (_ending is null && _receivers.Count > 0 && _receivers.Values.All(r => !r.IsActive))
+        if (_options.EndWhenReceiversDone && _ending is null && _receivers.Count > 0 && _receivers.Values.All(r => !r.IsActive))
         {
             BeginEnd(_receivers.Values.Any(r => r.CompletedTimestamp != 0) ? Protocol.Packets.EndReason.Completed : Protocol.Packets.EndReason.Failed);
             return;
@@ -282,12 +282,16 @@ public sealed partial class SenderSession
         public bool Replaced { get; set; }
         public long CompletedTimestamp { get; set; }
         public long AckUntil { get; set; }
+        public bool Dismissed { get; set; }
+        public bool DismissFallBack { get; set; }
+        public long DismissUntil { get; set; }
+        public long NextDismiss { get; set; }
 
         public bool IsActive => State is ReceiverState.Joining or ReceiverState.Receiving;
 
         public ReceiverReport ToReport(int totalBlocks, long transferStart, long frequency) => new(
             Id,
-            Lost ? "lost" : State.ToString().ToLowerInvariant(),
+            Dismissed ? "dismissed" : Lost ? "lost" : State.ToString().ToLowerInvariant(),
             BlocksDone,
             totalBlocks,
             LongRunLoss,

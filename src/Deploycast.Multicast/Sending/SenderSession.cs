@@ -57,6 +57,7 @@ public sealed partial class SenderSession : IDisposable
     private long _finishTimestamp;
     private long _nextAnnounce;
     private long _nextAck;
+    private long _nextDismiss;
     private long _lastRefill;
     private long _lastControl;
     private long _nextStatusCheck;
@@ -95,7 +96,7 @@ public sealed partial class SenderSession : IDisposable
         _random = options.RandomSeed is { } seed ? new Random(seed) : new Random();
         SessionId = options.SessionId != 0 ? options.SessionId : (uint)_random.NextInt64(1, uint.MaxValue);
         var encrypted = options.Key is not null;
-        SymbolSize = MulticastDefaults.SymbolSizeFor(options.MaxDatagramSize, encrypted);
+        SymbolSize = options.SymbolSize ?? MulticastDefaults.SymbolSizeFor(options.MaxDatagramSize, encrypted);
         if (manifest.BlockSize != SymbolSize * options.SymbolsPerBlock)
         {
             throw new ArgumentException($"the manifest's block size {manifest.BlockSize} differs from the session's {SymbolSize * options.SymbolsPerBlock}; build it with SenderSession.BlockSizeFor(options)", nameof(manifest));
@@ -143,7 +144,7 @@ public sealed partial class SenderSession : IDisposable
     public static int BlockSizeFor(SenderOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return MulticastDefaults.SymbolSizeFor(options.MaxDatagramSize, options.Key is not null) * options.SymbolsPerBlock;
+        return (options.SymbolSize ?? MulticastDefaults.SymbolSizeFor(options.MaxDatagramSize, options.Key is not null)) * options.SymbolsPerBlock;
     }
 
     public uint SessionId { get; }
@@ -210,6 +211,40 @@ public sealed partial class SenderSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// Ends the session: with "completed" when every receiver that joined has the whole file, otherwise "cancelled".
+    /// Receivers that completed are acked before the end.
+    /// </summary>
+    public void Finish()
+    {
+        if (_ending is null)
+        {
+            var allDone = _receivers.Values.All(r => r.CompletedTimestamp != 0 || r.Replaced || r.Dismissed);
+            BeginEnd(allDone ? Protocol.Packets.EndReason.Completed : Protocol.Packets.EndReason.Cancelled);
+        }
+    }
+
+    /// <summary>
+    /// Tells receiver <paramref name="receiverId"/> to leave (the slow-client policy), repeated for a second so a lost
+    /// packet does not keep it; it no longer paces the group or gets repairs. False when no such receiver is active.
+    /// </summary>
+    public bool Dismiss(uint receiverId, bool fallBackToUnicast)
+    {
+        if (_ending is not null || !_receivers.TryGetValue(receiverId, out var receiver) || !receiver.IsActive)
+        {
+            return false;
+        }
+
+        var now = _time.GetTimestamp();
+        receiver.State = ReceiverState.Left;
+        receiver.Dismissed = true;
+        receiver.DismissFallBack = fallBackToUnicast;
+        receiver.DismissUntil = now + Ticks(AckFor);
+        _nextDismiss = now;
+        _pendingEvents.Add(new ReceiverEvent(ReceiverEventKind.Dismissed, receiverId, $"receiver {receiverId:x8} was disconnected{(fallBackToUnicast ? "; it may fall back to unicast" : string.Empty)}"));
+        return true;
+    }
+
     /// <summary>The earliest timestamp at which <see cref="TryWriteNextPacket"/> may have something to send.</summary>
     public long NextWakeup(long now)
     {
@@ -222,6 +257,11 @@ public sealed partial class SenderSession : IDisposable
         if (_nextAck != 0)
         {
             wake = Math.Min(wake, _nextAck);
+        }
+
+        if (_nextDismiss != 0)
+        {
+            wake = Math.Min(wake, _nextDismiss);
         }
 
         if (State == SessionState.Transferring && HasDataToSend())
@@ -266,6 +306,15 @@ public sealed partial class SenderSession : IDisposable
         {
             var length = WriteAck(destination, now, includeAll: false);
             _nextAck = length > 0 ? now + Ticks(_options.AnnounceInterval) : 0;
+            if (length > 0)
+            {
+                return Count(length);
+            }
+        }
+
+        if (_nextDismiss != 0 && now >= _nextDismiss)
+        {
+            var length = WriteDismiss(destination, now);
             if (length > 0)
             {
                 return Count(length);
@@ -673,6 +722,45 @@ public sealed partial class SenderSession : IDisposable
         new PacketHeader(PacketType.Ack, encrypted ? PacketFlags.Encrypted : PacketFlags.None, (ushort)payloadLength, SessionId, 0, NextSequence())
             .Write(destination);
         AckMessage.Write(destination[PacketHeader.Size..], ids[..n]);
+        var length = PacketHeader.Size + payloadLength;
+        _cipher?.Seal(destination[..length], 0);
+        return length;
+    }
+
+    /// <summary>One dismissal that is due (one receiver per packet: dismissals are rare); schedules the next.</summary>
+    private int WriteDismiss(Span<byte> destination, long now)
+    {
+        ReceiverRecord? due = null;
+        var pending = false;
+        foreach (var receiver in _receivers.Values)
+        {
+            if (receiver.DismissUntil < now)
+            {
+                continue;
+            }
+
+            if (due is null && receiver.NextDismiss <= now)
+            {
+                due = receiver;
+            }
+            else
+            {
+                pending = true;
+            }
+        }
+
+        _nextDismiss = due is null && !pending ? 0 : now + Ticks(TimeSpan.FromMilliseconds(due is null ? 50 : 0));
+        if (due is null)
+        {
+            return 0;
+        }
+
+        due.NextDismiss = now + Ticks(TimeSpan.FromMilliseconds(100));
+        var encrypted = _cipher is not null;
+        var payloadLength = DismissMessage.Size + (encrypted ? PacketCipher.TagSize : 0);
+        new PacketHeader(PacketType.Dismiss, encrypted ? PacketFlags.Encrypted : PacketFlags.None, (ushort)payloadLength, SessionId, 0, NextSequence())
+            .Write(destination);
+        DismissMessage.Write(destination[PacketHeader.Size..], due.Id, due.DismissFallBack);
         var length = PacketHeader.Size + payloadLength;
         _cipher?.Seal(destination[..length], 0);
         return length;

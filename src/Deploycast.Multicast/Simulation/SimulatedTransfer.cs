@@ -158,7 +158,8 @@ public sealed class SimulatedTransfer : IDisposable
 
     private bool HasPendingActions() => _actions.Count > 0;
 
-    private void At(TimeSpan at, Action action) => _actions.Enqueue(action, ((long)(at.TotalSeconds * Clock.TimestampFrequency), _actionOrder++));
+    /// <summary>Runs <paramref name="action"/> at <paramref name="at"/> of simulated time (tests: dismiss, finish, ...).</summary>
+    public void At(TimeSpan at, Action action) => _actions.Enqueue(action, ((long)(at.TotalSeconds * Clock.TimestampFrequency), _actionOrder++));
 
     private void Start(SimulatedReceiver receiver)
     {

@@ -138,7 +138,9 @@ public sealed class MulticastReceiver : IDisposable
             _session.CorruptBlocks,
             _session.Drops.ToDictionary(p => p.Key.ToString(), p => p.Value),
             _session.VerifyTime,
-            _session.UnneededSymbols);
+            _session.UnneededSymbols,
+            _session.Dismissed,
+            _session.FallBackToUnicast);
     }
 
     private ReceiverProgress MakeProgress() => new(

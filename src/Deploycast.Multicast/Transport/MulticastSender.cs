@@ -25,6 +25,8 @@ public sealed class MulticastSender : IDisposable
     private readonly SocketAddress _from = new(AddressFamily.InterNetwork);
     private SenderSummary? _snapshot;
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Action<SenderSession>> _commands = new();
+
     public MulticastSender(SenderSession session, IPAddress interfaceAddress, IPEndPoint group, int ttl = MulticastDefaults.Ttl, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(session);
@@ -71,6 +73,13 @@ public sealed class MulticastSender : IDisposable
     /// <summary>Receiver events (joined, slow, completed, lost), raised on the sending thread.</summary>
     public event Action<ReceiverEvent>? ReceiverEvent;
 
+    /// <summary>Disconnects a receiver (slow-client policy); safe from any thread, applied by the send loop.</summary>
+    public void Dismiss(uint receiverId, bool fallBackToUnicast) =>
+        _commands.Enqueue(session => session.Dismiss(receiverId, fallBackToUnicast));
+
+    /// <summary>Ends the session (see <see cref="SenderSession.Finish"/>); safe from any thread.</summary>
+    public void Finish() => _commands.Enqueue(session => session.Finish());
+
     public static bool IsIPv4Multicast(IPAddress address) =>
         address.AddressFamily == AddressFamily.InterNetwork && (address.GetAddressBytes()[0] & 0xF0) == 0xE0;
 
@@ -108,6 +117,11 @@ public sealed class MulticastSender : IDisposable
             }
 
             lastLoop = now;
+            while (_commands.TryDequeue(out var command))
+            {
+                command(_session);
+            }
+
             ReceiveStatuses(now);
             var sendStart = time.GetTimestamp();
             SendDue(now);

@@ -26,4 +26,6 @@ public sealed record ReceiverResult(
     long CorruptBlocks,
     IReadOnlyDictionary<string, long> Drops,
     TimeSpan VerifyTime,
-    long UnneededSymbols);
+    long UnneededSymbols,
+    bool Dismissed = false,
+    bool FallBackToUnicast = false);

@@ -76,7 +76,7 @@ public readonly record struct PacketHeader(
         }
 
         var type = (PacketType)datagram[3];
-        if (type is < PacketType.Announce or > PacketType.End)
+        if (type is < PacketType.Announce or > PacketType.Dismiss)
         {
             return PacketError.UnknownType;
         }

@@ -17,4 +17,7 @@ public enum PacketType : byte
 
     /// <summary>Sender to group: the session is over.</summary>
     End = 5,
+
+    /// <summary>Sender to group: one receiver must leave (slow-client policy).</summary>
+    Dismiss = 6,
 }

@@ -97,6 +97,7 @@ public sealed class PacketParsingTests
                 _ = DataMessage.TryRead(bytes.AsSpan(PacketHeader.Size), 16, out _);
                 _ = AckMessage.TryRead(bytes.AsSpan(PacketHeader.Size), out _);
                 _ = EndMessage.TryRead(bytes.AsSpan(PacketHeader.Size), out _);
+                _ = DismissMessage.TryRead(bytes.AsSpan(PacketHeader.Size), out _, out _);
             }
         }
     }
@@ -232,5 +233,15 @@ public sealed class PacketParsingTests
         end[0] = 7;
         Assert.Equal(PacketError.Malformed, EndMessage.TryRead(end, out _));
         Assert.Equal(PacketError.Oversized, EndMessage.TryRead(new byte[5], out _));
+
+        var dismiss = new byte[DismissMessage.Size];
+        DismissMessage.Write(dismiss, 0xABCD0001, fallBackToUnicast: true);
+        Assert.Equal(PacketError.None, DismissMessage.TryRead(dismiss, out var id, out var fallBack));
+        Assert.Equal(0xABCD0001U, id);
+        Assert.True(fallBack);
+        dismiss[4] = 0x02;
+        Assert.Equal(PacketError.Malformed, DismissMessage.TryRead(dismiss, out _, out _));
+        Assert.Equal(PacketError.Malformed, DismissMessage.TryRead(new byte[DismissMessage.Size], out _, out _));
+        Assert.Equal(PacketError.Truncated, DismissMessage.TryRead(dismiss.AsSpan(0, 7), out _, out _));
     }
 }
