@@ -9,5 +9,7 @@ internal static class DeploycastCommand
     {
         SendCommand.Create(),
         ReceiveCommand.Create(),
+        ServerCommand.Create(),
+        DownloadCommand.Create(),
     };
 }

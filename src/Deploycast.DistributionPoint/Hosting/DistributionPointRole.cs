@@ -1,0 +1,204 @@
+using Deploycast.Content.Library;
+using Deploycast.Content.Signing;
+using Deploycast.DistributionPoint.Sessions;
+using Deploycast.DistributionPoint.Settings;
+using Deploycast.DistributionPoint.Status;
+using Deploycast.DistributionPoint.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Deploycast.DistributionPoint.Hosting;
+
+/// <summary>
+/// The distribution point: its multicast settings, the package versions it holds, its content library and its
+/// session scheduler. The HTTP endpoints are a thin layer over this.
+/// </summary>
+public sealed partial class DistributionPointRole : IDistributionPointStatusSink, IDisposable
+{
+    private readonly IDistributionPointStore _store;
+    private readonly ILogger<DistributionPointRole> _logger;
+    private readonly TimeProvider _time;
+    private readonly Lock _settingsLock = new();
+    private MulticastSettings _settings;
+
+    public DistributionPointRole(
+        IDistributionPointStore store,
+        ContentLibrary library,
+        SiteKey siteKey,
+        Func<DistributionPointRole, SessionScheduler> schedulerFactory,
+        TimeProvider time,
+        ILogger<DistributionPointRole> logger)
+    {
+        ArgumentNullException.ThrowIfNull(schedulerFactory);
+        _store = store;
+        Library = library;
+        SiteKey = siteKey;
+        _time = time;
+        _logger = logger;
+        _settings = store.LoadSettings() ?? MulticastSettings.Default;
+        var errors = _settings.Validate();
+        if (errors.Count > 0)
+        {
+            // A stored setting that this version no longer accepts: stop with its name rather than run on a guess.
+            throw new MulticastSettingsException(errors);
+        }
+
+        Scheduler = schedulerFactory(this);
+    }
+
+    public ContentLibrary Library { get; }
+
+    public SiteKey SiteKey { get; }
+
+    public SessionScheduler Scheduler { get; }
+
+    /// <summary>The settings in force; sessions read them at every decision.</summary>
+    public MulticastSettings Settings
+    {
+        get
+        {
+            lock (_settingsLock)
+            {
+                return _settings;
+            }
+        }
+    }
+
+    /// <summary>Raised after each status message is recorded (the event stream forwards them).</summary>
+    public event Action<DistributionPointStatus>? StatusRecorded;
+
+    /// <summary>Validates and applies new settings; returns the errors (each naming its setting) and changes nothing if there are any.</summary>
+    public IReadOnlyList<SettingError> UpdateSettings(MulticastSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var errors = settings.Validate();
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+
+        lock (_settingsLock)
+        {
+            _store.SaveSettings(settings);
+            _settings = settings;
+        }
+
+        Record(new DistributionPointStatus(_time.GetUtcNow(), "Informational", DistributionPointMessages.SettingsChanged, "DistributionPoint",
+            $"Multicast settings changed: multicast {(settings.Enabled ? "enabled" : "disabled")}, addresses {settings.AddressRangeStart}-{settings.AddressRangeEnd}, ports {settings.PortRangeStart}-{settings.PortRangeEnd}, {(settings.ScheduledMulticast ? "scheduled-cast" : "auto-cast")}, slow-client policy {settings.SlowClientPolicy}.", null, null));
+        return [];
+    }
+
+    public IReadOnlyList<DistributionPointPackage> ListPackages() => _store.ListPackages();
+
+    public DistributionPointPackage? GetPackage(string packageId, int version) => _store.GetPackage(packageId, version);
+
+    /// <summary>Imports <paramref name="sourcePath"/> into the content library and records it as the package version.</summary>
+    public async Task<DistributionPointPackage> AddPackageAsync(
+        string packageId, int version, string? name, string sourcePath, bool allowMulticast, bool encryptMulticast, bool multicastOnly,
+        IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+    {
+        var item = await Library.ImportAsync(sourcePath, progress, cancellationToken).ConfigureAwait(false);
+        var package = new DistributionPointPackage(packageId, version, name ?? packageId, item.ContentId, item.Size,
+            allowMulticast || multicastOnly, encryptMulticast, multicastOnly, _time.GetUtcNow());
+        _store.SavePackage(package);
+        Record(new DistributionPointStatus(_time.GetUtcNow(), "Informational", DistributionPointMessages.PackageAdded, "DistributionPoint",
+            $"Package {packageId} version {version} added: content {item.ContentId}, {item.Size:N0} bytes ({item.ZeroBytes:N0} in all-zero blocks, never sent).", null, null));
+        return package;
+    }
+
+    /// <summary>Changes a package version's multicast options.</summary>
+    public DistributionPointPackage? SetPackageOptions(string packageId, int version, bool? allowMulticast, bool? encryptMulticast, bool? multicastOnly)
+    {
+        var package = _store.GetPackage(packageId, version);
+        if (package is null)
+        {
+            return null;
+        }
+
+        var only = multicastOnly ?? package.MulticastOnly;
+        package = package with
+        {
+            AllowMulticast = (allowMulticast ?? package.AllowMulticast) || only,
+            EncryptMulticast = encryptMulticast ?? package.EncryptMulticast,
+            MulticastOnly = only,
+        };
+        _store.SavePackage(package);
+        return package;
+    }
+
+    /// <summary>Asks the scheduler for a session for one client; null when the package version is not on this DP.</summary>
+    public SessionDecision? RequestSession(string clientId, string packageId, int version)
+    {
+        var package = _store.GetPackage(packageId, version);
+        if (package is null)
+        {
+            return null;
+        }
+
+        return Scheduler.Request(new SessionRequest(clientId, ToContentRef(package)));
+    }
+
+    public static PackageContentRef ToContentRef(DistributionPointPackage package)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        return new(package.PackageId, package.Version, package.ContentId, package.Size, package.AllowMulticast, package.EncryptMulticast, package.MulticastOnly);
+    }
+
+    /// <summary>Validates every stored content version against its signed manifest and records what is corrupt.</summary>
+    public async Task<ValidationReport> ValidateContentAsync(IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+    {
+        var report = await Library.ValidateAsync(progress, cancellationToken).ConfigureAwait(false);
+        foreach (var item in report.Items)
+        {
+            var good = item.State == ContentState.Valid;
+            Record(new DistributionPointStatus(_time.GetUtcNow(), good ? "Informational" : "Error",
+                good ? DistributionPointMessages.ContentValid : DistributionPointMessages.ContentCorrupt, "ContentLibrary",
+                good ? $"Content {item.ContentId} is valid." : $"Content {item.ContentId} failed validation ({item.State}): {item.Message} It is not served until a validation finds it good.",
+                null, null));
+        }
+
+        return report;
+    }
+
+    public IReadOnlyList<DistributionPointStatus> RecentStatus(int limit) => _store.RecentStatus(limit);
+
+    public void Record(DistributionPointStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        try
+        {
+            _store.AddStatus(status);
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            // A status message must never take a session down with it; the log still has it.
+            DistributionPointLog.StatusNotStored(_logger, e);
+        }
+
+        DistributionPointLog.Status(_logger, status.MessageId, status.Severity, status.Description);
+        StatusRecorded?.Invoke(status);
+    }
+
+    public void Dispose() => Scheduler.Dispose();
+}
+
+/// <summary>Status message ids of the distribution point role itself (the scheduler's are in its own class).</summary>
+public static class DistributionPointMessages
+{
+    public const int SettingsChanged = 3100;
+    public const int PackageAdded = 3101;
+    public const int ContentValid = 3102;
+    public const int ContentCorrupt = 3103;
+    public const int Started = 3104;
+}
+
+internal static partial class DistributionPointLog
+{
+    [LoggerMessage(3150, LogLevel.Debug, "Status {MessageId} ({Severity}): {Description}")]
+    public static partial void Status(ILogger logger, int messageId, string severity, string description);
+
+    [LoggerMessage(3151, LogLevel.Warning, "A status message could not be stored")]
+    public static partial void StatusNotStored(ILogger logger, Exception exception);
+
+    [LoggerMessage(3152, LogLevel.Error, "The session scheduler's heartbeat failed")]
+    public static partial void HeartbeatFailed(ILogger logger, Exception exception);
+}

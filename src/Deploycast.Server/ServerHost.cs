@@ -1,0 +1,102 @@
+using System.Text.Json.Serialization;
+using Deploycast.DistributionPoint.Api;
+using Deploycast.DistributionPoint.Hosting;
+using Deploycast.DistributionPoint.Settings;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Deploycast.Server;
+
+/// <summary>
+/// <c>deploycast server</c>: Kestrel over HTTPS with the distribution point role (the site server joins it in the
+/// same process later). Bad start-up settings stop it with the setting's name.
+/// </summary>
+public static class ServerHost
+{
+    /// <summary>Builds the application; <see cref="StartAsync"/> runs it.</summary>
+    public static WebApplication Build(ServerOptions options, Action<ILoggingBuilder>? logging = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.Configuration.AddEnvironmentVariables("DEPLOYCAST_");
+        var extra = new Dictionary<string, string?>(options.Settings);
+        if (options.DataDirectory is not null)
+        {
+            extra[$"{DistributionPointOptions.Section}:{nameof(DistributionPointOptions.DataDirectory)}"] = options.DataDirectory;
+        }
+
+        builder.Configuration.AddInMemoryCollection(extra);
+        if (logging is not null)
+        {
+            builder.Logging.ClearProviders();
+            logging(builder.Logging);
+        }
+
+        var dpOptions = new DistributionPointOptions();
+        builder.Configuration.GetSection(DistributionPointOptions.Section).Bind(dpOptions);
+        var errors = dpOptions.Validate();
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException(string.Join(Environment.NewLine, errors));
+        }
+
+        Directory.CreateDirectory(dpOptions.DataDirectory);
+        var certificate = TlsCertificate.LoadOrCreate(dpOptions.DataDirectory, dpOptions.CertificatePath, dpOptions.CertificatePassword, out _);
+        builder.Services.AddSingleton(new TlsIdentity(TlsCertificate.Fingerprint(certificate)));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen, listen => listen.UseHttps(certificate)));
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
+        builder.Services.AddDistributionPoint(builder.Configuration);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapDistributionPoint();
+        return app;
+    }
+
+    /// <summary>
+    /// Starts the server and returns what a person needs to use it: the URL, the certificate fingerprint to pin, and
+    /// tokens made at this start (shown once).
+    /// </summary>
+    public static async Task<ServerStarted> StartAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+
+        // Resolve the role first: a stored setting this version rejects stops the start-up here, with its name.
+        var role = app.Services.GetRequiredService<DistributionPointRole>();
+        var tokens = app.Services.GetRequiredService<AccessTokens>();
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        return new ServerStarted(
+            url,
+            app.Services.GetRequiredService<TlsIdentity>().Fingerprint,
+            role.SiteKey.Fingerprint,
+            app.Services.GetRequiredService<IOptions<DistributionPointOptions>>().Value.DataDirectory,
+            tokens.NewAdminToken,
+            tokens.NewClientToken,
+            role.Settings);
+    }
+}
+
+/// <summary>A started server, as <c>deploycast server</c> prints it.</summary>
+public sealed record ServerStarted(
+    Uri Url,
+    string CertificateFingerprint,
+    string SiteKeyFingerprint,
+    string DataDirectory,
+    string? NewAdminToken,
+    string? NewClientToken,
+    MulticastSettings Multicast);
