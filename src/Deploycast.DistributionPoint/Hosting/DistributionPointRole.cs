@@ -134,6 +134,17 @@ public sealed partial class DistributionPointRole : IDistributionPointStatusSink
             return null;
         }
 
+        var item = Library.Get(package.ContentId);
+        if (item is null || !Library.IsServable(item))
+        {
+            // Corrupt content is never served, by multicast or otherwise; the administrator sees why in validation.
+            return new SessionDecision
+            {
+                Kind = SessionDecisionKind.Refused,
+                Reason = $"The content of package {package.PackageId} version {package.Version} is {(item is null ? "missing from the content library" : $"{item.State.ToString().ToLowerInvariant()} or changed since it was validated")}; it is not served until content validation finds it good.",
+            };
+        }
+
         return Scheduler.Request(new SessionRequest(clientId, ToContentRef(package)));
     }
 

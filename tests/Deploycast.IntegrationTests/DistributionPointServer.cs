@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Deploycast.Client;
+using Deploycast.DistributionPoint.Hosting;
+using Deploycast.DistributionPoint.Settings;
+using Deploycast.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Deploycast.IntegrationTests;
+
+/// <summary>A real <c>deploycast server</c> (Kestrel, HTTPS on a free loopback port) in a temporary data directory.</summary>
+internal sealed class DistributionPointServer : IAsyncDisposable
+{
+    public const string AdminToken = "test-admin-token-0123456789";
+    public const string ClientToken = "test-client-token-0123456789";
+
+    private readonly WebApplication _app;
+
+    private DistributionPointServer(WebApplication app, ServerStarted started, TempDirectory directory)
+    {
+        _app = app;
+        Started = started;
+        Directory = directory;
+    }
+
+    public ServerStarted Started { get; }
+
+    public TempDirectory Directory { get; }
+
+    public Uri Url => Started.Url;
+
+    public DistributionPointRole Role => _app.Services.GetRequiredService<DistributionPointRole>();
+
+    public static async Task<DistributionPointServer> StartAsync()
+    {
+        var directory = new TempDirectory();
+        var app = ServerHost.Build(
+            new ServerOptions
+            {
+                Listen = new IPEndPoint(IPAddress.Loopback, 0),
+                DataDirectory = directory.File("data"),
+                Settings = new Dictionary<string, string?>
+                {
+                    ["DistributionPoint:AdminToken"] = AdminToken,
+                    ["DistributionPoint:ClientToken"] = ClientToken,
+                    ["DistributionPoint:LockDirectory"] = directory.File("locks"),
+                    ["DistributionPoint:SchedulerInterval"] = "00:00:00.100",
+                },
+            },
+            _ => { });
+        var started = await ServerHost.StartAsync(app, CancellationToken.None);
+        var server = new DistributionPointServer(app, started, directory);
+
+        // Each test server gets its own group range, so servers of tests running side by side never share a group.
+        var octet = 100 + (Random.Shared.Next(0, 100));
+        var errors = server.Role.UpdateSettings(MulticastSettings.Default with
+        {
+            AddressRangeStart = $"239.255.{octet}.1",
+            AddressRangeEnd = $"239.255.{octet}.254",
+        });
+        Assert.Empty(errors);
+        return server;
+    }
+
+    /// <summary>An HTTP client that trusts exactly this server's certificate (by fingerprint), with an optional bearer token.</summary>
+    public HttpClient Http(string? token = null)
+    {
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            certificate is not null && Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(certificate.GetRawCertData())) == Started.CertificateFingerprint;
+        var http = new HttpClient(handler) { BaseAddress = Url };
+        if (token is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return http;
+    }
+
+    public DistributionPointClient Client(string? token = ClientToken) => new(Url, Started.CertificateFingerprint, token);
+
+    /// <summary>Imports <paramref name="path"/> as a package version through the API.</summary>
+    public async Task AddPackageAsync(string packageId, string path, bool encrypt = false, bool multicastOnly = false)
+    {
+        using var http = Http(AdminToken);
+        using var response = await http.PostAsJsonAsync("/api/v1/dp/packages", new { packageId, version = 1, path, encryptMulticast = encrypt, multicastOnly });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Directory.Dispose();
+    }
+}
