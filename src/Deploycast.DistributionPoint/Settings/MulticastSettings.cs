@@ -199,7 +199,7 @@ public sealed record MulticastSettings
             else if (SlowClientPolicy == SlowClientPolicy.Multistream && MultistreamTiers == 3 && SlowClientThreshold * MediumTierFactor >= ceiling)
             {
                 Add(nameof(SlowClientThreshold), Invariant(
-                    $"With 3 {nameof(MultistreamTiers)} the medium tier runs at {MediumTierFactor} x {nameof(SlowClientThreshold)} ({SlowClientThreshold * MediumTierFactor}), which must be below {nameof(ClientTransferRate)} ({ceiling})."));
+                    $"{nameof(SlowClientThreshold)} x {MediumTierFactor} ({SlowClientThreshold * MediumTierFactor}), the medium tier's rate with 3 {nameof(MultistreamTiers)}, must be below {nameof(ClientTransferRate)} ({ceiling})."));
             }
         }
 
