@@ -107,6 +107,23 @@ public sealed class GroupAllocatorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void TryAcquire_TakesItsLockExclusively_SoEvenASharedHolderKeepsThePair()
+    {
+        var settings = Ranges("239.255.42.1", "239.255.42.1", 63000, 63000);
+        Directory.CreateDirectory(_locks.Path);
+
+        // A shared holder (a shared flock on Linux) must still stop us: only an exclusive lock keeps two
+        // allocators in different processes from both taking the pair.
+        using (new FileStream(Path.Combine(_locks.Path, "239.255.42.1-63000.lock"), FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite))
+        {
+            Assert.Null(new GroupAllocator(_locks.Path).TryAcquire(settings));
+        }
+
+        using var lease = new GroupAllocator(_locks.Path).TryAcquire(settings);
+        Assert.NotNull(lease);
+    }
+
+    [Fact]
     public void TryAcquire_SkipsAPairLockedByAnotherProcess_AndTakesItWhenThatProcessDies()
     {
         if (!OperatingSystem.IsLinux() || !File.Exists("/usr/bin/flock"))
