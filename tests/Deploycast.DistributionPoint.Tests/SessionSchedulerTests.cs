@@ -322,6 +322,22 @@ public sealed class SessionSchedulerTests : IDisposable
     }
 
     [Fact]
+    public void UnusableLockDirectory_AnswersBusy_AndReportsAnError()
+    {
+        var notADirectory = Path.Combine(_dp.Locks.Path, "a-file");
+        File.WriteAllText(notADirectory, "");
+        using var scheduler = new SessionScheduler(() => MulticastSettings.Default, new GroupAllocator(notADirectory), _dp.Factory, _dp.Status, _dp.Time,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<SessionScheduler>.Instance);
+
+        var decision = scheduler.Request(new SessionRequest("client-a", SchedulerFixture.Package()));
+
+        Assert.Equal(SessionDecisionKind.Busy, decision.Kind);
+        Assert.True(decision.UnicastAllowed);
+        Assert.Equal(StatusSeverity.Error, Assert.Single(_dp.Status.WithId(StatusMessageIds.LockDirectoryUnusable)).Severity);
+        Assert.Empty(_dp.Factory.Started);
+    }
+
+    [Fact]
     public void StatusMessages_NameTheSessionAndClient()
     {
         var (decision, sender) = _dp.Join("client-a");

@@ -296,7 +296,20 @@ public sealed partial class SessionScheduler : IDisposable
         var created = session is null;
         if (session is null)
         {
-            session = Create(content, contentKey, wantedTier, settings, now, batch);
+            try
+            {
+                session = Create(content, contentKey, wantedTier, settings, now, batch);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Report(StatusSeverity.Error, StatusMessageIds.LockDirectoryUnusable,
+                    $"The group/port lock directory {_allocator.LockDirectory} cannot be used, so no multicast session can start: {e.Message}",
+                    null, clientId, now, batch);
+                return Decision(SessionDecisionKind.Busy,
+                    $"The distribution point cannot reserve a multicast group address: {e.Message}",
+                    BusyRetry, unicastAllowed: !content.MulticastOnly);
+            }
+
             if (session is null)
             {
                 Report(StatusSeverity.Warning, StatusMessageIds.RangeExhausted,

@@ -59,4 +59,7 @@ public static class StatusMessageIds
 
     /// <summary>The sender heard a client that had been told to join (Informational).</summary>
     public const int ClientReceiving = 3018;
+
+    /// <summary>The group/port lock directory cannot be created or used; requests are answered Busy (Error).</summary>
+    public const int LockDirectoryUnusable = 3019;
 }
