@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using Deploycast.Content.Storage;
+using Deploycast.Protocol.Manifests;
+using Microsoft.Win32.SafeHandles;
+
+namespace Deploycast.Content.Library;
+
+public sealed partial class ContentLibrary
+{
+    /// <summary>
+    /// Imports the file at <paramref name="sourcePath"/>: reads it once, building its manifest (per-block and
+    /// whole-file SHA-256, all-zero blocks marked) while copying it into staging with its zero pages left unwritten,
+    /// signs the manifest, and stores it all under the file's SHA-256. Content already in the library in good order
+    /// is returned as it is; a stored copy that is corrupt, missing or changed is replaced by the new one.
+    /// </summary>
+    /// <param name="sourcePath">A regular file.</param>
+    /// <param name="progress">Bytes read and total, after about every 4 MiB and at the end.</param>
+    /// <param name="cancellationToken">Cancels the import; nothing is kept.</param>
+    /// <exception cref="ContentImportException">
+    /// The source is missing or not a regular file, changed while it was read, could not be read, or the disk is
+    /// full. The message names the path; nothing of the import is left behind.
+    /// </exception>
+    public async Task<ContentItem> ImportAsync(string sourcePath, IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sourcePath);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var source = Path.GetFullPath(sourcePath);
+        CheckSource(source);
+        var staging = Path.Combine(_stagingRoot, "import-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
+        var stopwatch = Stopwatch.StartNew();
+        try
+        {
+            DurableFile.CreateDirectory(staging);
+            var (hash, manifestBytes, manifest) = await CopyAndHashAsync(source, Path.Combine(staging, DataFileName), progress, cancellationToken).ConfigureAwait(false);
+            var signature = _key.Sign(manifestBytes);
+            DurableFile.WriteNew(Path.Combine(staging, ManifestFileName), manifestBytes);
+            DurableFile.WriteNew(Path.Combine(staging, SignatureFileName), signature);
+            var contentId = Convert.ToHexStringLower(hash);
+            var (item, stored) = await CommitAsync(staging, contentId, manifest, source).ConfigureAwait(false);
+            if (stored)
+            {
+                var seconds = stopwatch.Elapsed.TotalSeconds;
+                ContentLog.Imported(_logger, source, contentId, item.Size, item.ZeroBytes, seconds, item.Size / 1e6 / Math.Max(seconds, 1e-6));
+            }
+
+            return item;
+        }
+        catch (OperationCanceledException)
+        {
+            RemoveDirectory(staging);
+            ContentLog.ImportCanceled(_logger, source);
+            throw;
+        }
+        catch (Exception e)
+        {
+            RemoveDirectory(staging);
+            var failure = e switch
+            {
+                ContentImportException known => known,
+                IOException io when IsDiskFull(io) => new ContentImportException(source,
+                    $"Importing '{source}' failed: the content library's disk is full ('{_root}'). Free space there, then import again.", e)
+                { DiskFull = true },
+                IOException or UnauthorizedAccessException => new ContentImportException(source, $"Importing '{source}' failed: {e.Message}", e),
+                _ => null,
+            };
+            ContentLog.ImportFailed(_logger, e, source);
+            if (failure is null || ReferenceEquals(failure, e))
+            {
+                throw;
+            }
+
+            throw failure;
+        }
+    }
+
+    private static void CheckSource(string source)
+    {
+        var kind = UnixFile.KindOf(source);
+        if (kind is null && !File.Exists(source))
+        {
+            throw new ContentImportException(source, $"Cannot import '{source}': the file does not exist.");
+        }
+
+        if (kind is not null && kind != "regular file")
+        {
+            throw new ContentImportException(source, $"Cannot import '{source}': it is a {kind}, not a regular file.");
+        }
+    }
+
+    private async Task<(byte[] Hash, byte[] ManifestBytes, TransferManifest Manifest)> CopyAndHashAsync(
+        string source, string dataPath, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var input = OpenSource(source);
+        var length = RandomAccess.GetLength(input);
+        var lastWrite = File.GetLastWriteTimeUtc(input);
+        if ((length + _blockSize - 1) / _blockSize > ManifestEncoder.MaxBlocks)
+        {
+            throw new ContentImportException(source, string.Create(CultureInfo.InvariantCulture,
+                $"Cannot import '{source}': at {length:N0} bytes it has more blocks of {_blockSize:N0} bytes than a manifest can list; use a larger block size."));
+        }
+
+        ContentLog.ImportStarted(_logger, source, length);
+        progress?.Report(new ImportProgress(0, length));
+        var encoder = new ManifestEncoder(_blockSize, length);
+        byte[] hash;
+        long total;
+        using (var output = new FileStream(dataPath, DurableFile.CreateOptions(FileMode.CreateNew)))
+        {
+            var writer = new SparseWriter(output.SafeFileHandle);
+            (hash, total) = await BlockPipeline.RunAsync(
+                input,
+                _blockSize,
+                [encoder.AddChunk, writer.Write],
+                read => progress?.Report(new ImportProgress(read, Math.Max(length, read))),
+                cancellationToken).ConfigureAwait(false);
+
+            // The zero pages were never written: setting the length makes the tail of the file read as zeros too.
+            RandomAccess.SetLength(output.SafeFileHandle, total);
+
+            // On disk before the library calls it valid: a crash must not leave a "valid" file with lost pages.
+            RandomAccess.FlushToDisk(output.SafeFileHandle);
+        }
+
+        // What was hashed is what was stored, but a file still being written is not the image anyone meant to import.
+        if (total != length || RandomAccess.GetLength(input) != length || File.GetLastWriteTimeUtc(input) != lastWrite)
+        {
+            throw new ContentImportException(source,
+                $"Importing '{source}' failed: the file changed while it was being read. Import it again when nothing is writing to it.");
+        }
+
+        var manifestBytes = encoder.Encode(total, hash);
+        var manifest = TransferManifest.TryParse(manifestBytes, out var error)
+            ?? throw new InvalidOperationException($"The manifest built for '{source}' does not parse ({error}): the manifest format changed; update ManifestEncoder.");
+        return (hash, manifestBytes, manifest);
+    }
+
+    private static SafeFileHandle OpenSource(string source)
+    {
+        try
+        {
+            return File.OpenHandle(source, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ContentImportException(source, $"Cannot import '{source}': the file does not exist.", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new ContentImportException(source, $"Cannot import '{source}': permission denied.", e);
+        }
+    }
+
+    /// <summary>
+    /// Moves a finished import from staging into the library. Returns the stored item, and whether it is the new
+    /// copy (false: the library already held the content in good order and kept its copy).
+    /// </summary>
+    private async Task<(ContentItem Item, bool Stored)> CommitAsync(string staging, string contentId, TransferManifest manifest, string source)
+    {
+        // Not cancellable: the expensive part is done, and a commit stopped half-way helps nobody.
+        var itemLock = ItemLock(contentId);
+        await itemLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        string? replaced = null;
+        try
+        {
+            var directory = ItemDirectory(contentId);
+            if (Directory.Exists(directory))
+            {
+                var existing = Load(contentId, dataHandle: null, out var unreadable);
+                if (existing is { State: ContentState.Valid } && existing.BlockSize == manifest.BlockSize)
+                {
+                    RemoveDirectory(staging);
+                    ContentLog.ImportDeduplicated(_logger, source, contentId);
+                    return (existing, false);
+                }
+
+                // The new copy was just read and hashed in full: it is better than a stored copy in any other state.
+                // A stored copy with another block size is replaced too, because sessions use the library's block size.
+                var reason = existing is null ? unreadable ?? "unreadable"
+                    : existing.State != ContentState.Valid ? $"{existing.State.ToString().ToLowerInvariant()}: {existing.StateMessage}"
+                    : string.Create(CultureInfo.InvariantCulture, $"stored with block size {existing.BlockSize:N0}, not {manifest.BlockSize:N0}");
+                ContentLog.ImportReplaced(_logger, contentId, reason, source);
+                replaced = MoveToStaging(directory, "replaced");
+            }
+
+            var data = new FileInfo(Path.Combine(staging, DataFileName));
+            var now = _time.GetUtcNow();
+            var info = new ContentInfo
+            {
+                ContentId = contentId,
+                Size = manifest.FileSize,
+                ZeroBytes = manifest.ZeroBytes,
+                BlockSize = manifest.BlockSize,
+                ImportedAt = now,
+                ImportedFrom = source,
+                State = ContentState.Valid,
+                CheckedAt = now,
+                DataLength = data.Length,
+                DataLastWriteUtc = data.LastWriteTimeUtc,
+            };
+            DurableFile.WriteNew(Path.Combine(staging, InfoFileName), info.ToJson());
+            var parent = Path.GetDirectoryName(directory)!;
+            DurableFile.CreateDirectory(parent);
+
+            // One rename makes the whole item appear at once: data, manifest, signature and record together.
+            Directory.Move(staging, directory);
+            UnixFile.SyncDirectory(parent);
+            return (Load(contentId, dataHandle: null, out _) ?? throw new InvalidOperationException($"Content {contentId} vanished right after its import."), true);
+        }
+        finally
+        {
+            if (replaced is not null)
+            {
+                RemoveDirectory(replaced);
+            }
+
+            itemLock.Release();
+        }
+    }
+
+    private static bool IsDiskFull(IOException e) => OperatingSystem.IsWindows()
+        ? e.HResult is unchecked((int)0x80070070) or unchecked((int)0x80070027) // ERROR_DISK_FULL, ERROR_HANDLE_DISK_FULL
+        : e.HResult is 28 or 122; // ENOSPC, EDQUOT: .NET reports the errno as the HResult on Unix
+}
