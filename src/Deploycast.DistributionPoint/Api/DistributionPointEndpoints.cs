@@ -74,8 +74,7 @@ public static class DistributionPointEndpoints
         var package = role.GetPackage(body.PackageId!, body.Version!.Value);
         if (package is null)
         {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Package not on this distribution point",
-                detail: $"Package {body.PackageId} version {body.Version} is not on this distribution point.");
+            return PackageNotFound(body.PackageId!, body.Version.Value);
         }
 
         if (package.EncryptMulticast && package.AllowMulticast && role.Settings.Enabled && !tokens.IsClient(Authorization.BearerToken(context)))
@@ -86,12 +85,10 @@ public static class DistributionPointEndpoints
                 detail: $"Package {package.PackageId} is encrypted for multicast; its session key is given only to a client that presents the distribution point's client token.");
         }
 
-        var decision = role.RequestSession(body.ClientId!, package.PackageId, package.Version)!;
-        var contentUrl = decision.UnicastAllowed || (!package.MulticastOnly) ? $"/api/v1/dp/content/{Uri.EscapeDataString(package.PackageId)}/{package.Version}" : null;
+        var decision = role.RequestSession(body.ClientId!, package, out var item);
         SessionParameters? session = null;
         if (decision.Kind == SessionDecisionKind.Join)
         {
-            var item = role.Library.Get(package.ContentId);
             session = new SessionParameters(
                 decision.SessionId!.Value,
                 decision.Group!.Address.ToString(),
@@ -115,7 +112,7 @@ public static class DistributionPointEndpoints
             decision.Reason,
             decision.RetryAfter is { } r ? (int)Math.Ceiling(r.TotalSeconds) : null,
             decision.UnicastAllowed,
-            package.MulticastOnly ? null : contentUrl,
+            package.MulticastOnly ? null : $"/api/v1/dp/content/{Uri.EscapeDataString(package.PackageId)}/{package.Version}",
             $"/api/v1/dp/content/{Uri.EscapeDataString(package.PackageId)}/{package.Version}/manifest",
             session));
     }
@@ -125,8 +122,7 @@ public static class DistributionPointEndpoints
         var package = role.GetPackage(packageId, version);
         if (package is null)
         {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Package not on this distribution point",
-                detail: $"Package {packageId} version {version} is not on this distribution point.");
+            return PackageNotFound(packageId, version);
         }
 
         if (package.MulticastOnly)
@@ -162,8 +158,7 @@ public static class DistributionPointEndpoints
         var item = package is null ? null : role.Library.Get(package.ContentId);
         if (package is null || item is null)
         {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Package not on this distribution point",
-                detail: $"Package {packageId} version {version} is not on this distribution point.");
+            return PackageNotFound(packageId, version);
         }
 
         context.Response.Headers["X-Deploycast-Manifest-Signature"] = Convert.ToBase64String(item.Signature);
@@ -224,9 +219,7 @@ public static class DistributionPointEndpoints
     private static IResult SetPackageOptions(string packageId, int version, PackageOptionsBody? body, DistributionPointRole role)
     {
         var package = role.SetPackageOptions(packageId, version, body?.AllowMulticast, body?.EncryptMulticast, body?.MulticastOnly);
-        return package is null
-            ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Package not on this distribution point", detail: $"Package {packageId} version {version} is not on this distribution point.")
-            : Results.Ok(package);
+        return package is null ? PackageNotFound(packageId, version) : Results.Ok(package);
     }
 
     private static async Task<IResult> ValidateContent(DistributionPointRole role, CancellationToken cancellationToken) =>
@@ -287,6 +280,10 @@ public static class DistributionPointEndpoints
     }
 
     private static readonly object Changed = new();
+
+    private static IResult PackageNotFound(string packageId, int version) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Package not on this distribution point",
+            detail: $"Package {packageId} version {version} is not on this distribution point.");
 
     private static void CheckId(Dictionary<string, string[]> errors, string name, string? value)
     {

@@ -125,16 +125,14 @@ public sealed partial class DistributionPointRole : IDistributionPointStatusSink
         return package;
     }
 
-    /// <summary>Asks the scheduler for a session for one client; null when the package version is not on this DP.</summary>
-    public SessionDecision? RequestSession(string clientId, string packageId, int version)
+    /// <summary>
+    /// Asks the scheduler for a session for one client. <paramref name="item"/> is the package's content as loaded for
+    /// the servability check (its manifest and signature were read from disk), so callers need not load it again.
+    /// </summary>
+    public SessionDecision RequestSession(string clientId, DistributionPointPackage package, out ContentItem? item)
     {
-        var package = _store.GetPackage(packageId, version);
-        if (package is null)
-        {
-            return null;
-        }
-
-        var item = Library.Get(package.ContentId);
+        ArgumentNullException.ThrowIfNull(package);
+        item = Library.Get(package.ContentId);
         if (item is null || !Library.IsServable(item))
         {
             // Corrupt content is never served, by multicast or otherwise; the administrator sees why in validation.
