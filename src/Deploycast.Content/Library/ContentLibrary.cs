@@ -72,9 +72,18 @@ public sealed partial class ContentLibrary : IDisposable
                 e);
         }
 
-        DurableFile.CreateDirectory(_contentRoot);
-        DurableFile.CreateDirectory(_stagingRoot);
-        RemoveLeftoverStaging();
+        try
+        {
+            DurableFile.CreateDirectory(_contentRoot);
+            DurableFile.CreateDirectory(_stagingRoot);
+            RemoveLeftoverStaging();
+        }
+        catch
+        {
+            _lockFile.Dispose();
+            throw;
+        }
+
         ContentLog.LibraryOpened(_logger, _root, _blockSize);
     }
 
