@@ -402,13 +402,17 @@ public sealed partial class ContentLibrary : IDisposable
         return target;
     }
 
+    /// <summary>
+    /// Best effort: it runs while another error is being reported, and whatever it leaves in staging is removed
+    /// when the library opens next.
+    /// </summary>
     private static void RemoveDirectory(string directory)
     {
         try
         {
             Directory.Delete(directory, recursive: true);
         }
-        catch (DirectoryNotFoundException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
     }
