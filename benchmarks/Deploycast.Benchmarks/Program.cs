@@ -5,7 +5,8 @@ namespace Deploycast.Benchmarks;
 public static class Program
 {
     /// <summary>
-    /// <c>sim ...</c> runs the simulated bottleneck benchmark; anything else goes to BenchmarkDotNet
+    /// <c>sim ...</c> runs the simulated bottleneck benchmark; <c>import FILE</c> the content library import;
+    /// anything else goes to BenchmarkDotNet
     /// (for example <c>--filter '*Fec*'</c>).
     /// </summary>
     public static void Main(string[] args)
@@ -13,6 +14,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "sim")
         {
             SimulatedBottleneck.Run(args[1..]);
+            return;
+        }
+
+        if (args.Length > 1 && args[0] == "import")
+        {
+            ContentImportBenchmark.Run(args[1..]);
             return;
         }
 

@@ -185,7 +185,26 @@ public sealed partial class ContentLibrary
             BadBlocks = badBlocks.Length > 0 ? badBlocks : null,
             BadBlockCount = verifier?.BadBlockCount ?? 0,
         };
-        DurableFile.Replace(infoPath, info.ToJson());
+        try
+        {
+            DurableFile.Replace(infoPath, info.ToJson());
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return new ContentValidationResult(contentId, ContentState.Missing, [], 0, "the content was deleted while validation ran");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A full disk must not leave content that was just found bad looking valid: without its record an item
+            // is Unverified, which is not servable, and removing a file needs no space.
+            if (state != ContentState.Valid)
+            {
+                DurableFile.TryDelete(infoPath);
+            }
+
+            message += $" (the result could not be recorded in '{infoPath}': {e.Message})";
+        }
+
         return new ContentValidationResult(contentId, state, badBlocks, verifier?.BadBlockCount ?? 0, message);
     }
 

@@ -72,9 +72,18 @@ public sealed partial class ContentLibrary : IDisposable
                 e);
         }
 
-        DurableFile.CreateDirectory(_contentRoot);
-        DurableFile.CreateDirectory(_stagingRoot);
-        RemoveLeftoverStaging();
+        try
+        {
+            DurableFile.CreateDirectory(_contentRoot);
+            DurableFile.CreateDirectory(_stagingRoot);
+            RemoveLeftoverStaging();
+        }
+        catch
+        {
+            _lockFile.Dispose();
+            throw;
+        }
+
         ContentLog.LibraryOpened(_logger, _root, _blockSize);
     }
 
@@ -393,13 +402,17 @@ public sealed partial class ContentLibrary : IDisposable
         return target;
     }
 
+    /// <summary>
+    /// Best effort: it runs while another error is being reported, and whatever it leaves in staging is removed
+    /// when the library opens next.
+    /// </summary>
     private static void RemoveDirectory(string directory)
     {
         try
         {
             Directory.Delete(directory, recursive: true);
         }
-        catch (DirectoryNotFoundException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
     }

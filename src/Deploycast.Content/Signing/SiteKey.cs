@@ -32,6 +32,7 @@ public sealed class SiteKey : IDisposable
     // The OpenSSL-backed ECDsa does not promise thread safety; signing and verifying are rare (once per import or
     // manifest load) and fast, so one lock costs nothing.
     private readonly Lock _lock = new();
+    private bool _disposed;
 
     private SiteKey(ECDsa key, string path)
     {
@@ -202,8 +203,6 @@ public sealed class SiteKey : IDisposable
             return _key.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         }
     }
-
-    private bool _disposed;
 
     /// <summary>Releases the key.</summary>
     public void Dispose()

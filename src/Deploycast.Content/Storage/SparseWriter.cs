@@ -47,6 +47,8 @@ internal sealed class SparseWriter(SafeFileHandle target)
         {
             Flush(data, runStart, count, offset);
         }
+
+        UnixFile.StartWriteback(target, offset, count);
     }
 
     private void Flush(ReadOnlySpan<byte> data, int start, int end, long offset)

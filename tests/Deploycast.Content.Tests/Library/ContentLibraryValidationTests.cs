@@ -2,7 +2,7 @@ using Deploycast.Content.Library;
 
 namespace Deploycast.Content.Tests.Library;
 
-public sealed class ContentLibraryValidationTests : IDisposable
+public sealed class ContentLibraryValidationTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private const int Block = ContentLibraryOptions.DefaultBlockSize;
     private readonly TestLibrary _lab = new();
@@ -121,6 +121,58 @@ public sealed class ContentLibraryValidationTests : IDisposable
         Assert.Equal(ValidationReport.MaxBadBlocksListed, result.BadBlocks.Count);
         Assert.Equal(Enumerable.Range(0, ValidationReport.MaxBadBlocksListed), result.BadBlocks);
         Assert.StartsWith("150 of 150 blocks do not match the manifest: block 0 (bytes 0-4,095) does not match its SHA-256; block 1", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_FindingCorruptionOnAFullDisk_StillStopsServingIt()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+        {
+            output.WriteLine("SKIPPED: mounting a small tmpfs needs root (CI runs as root)");
+            return;
+        }
+
+        using var temp = new TempDirectory();
+        var mount = temp.File("small");
+        Directory.CreateDirectory(mount);
+        if (TempDirectory.RunExitCode("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount) != 0)
+        {
+            output.WriteLine("SKIPPED: this machine does not allow mounting a tmpfs");
+            return;
+        }
+
+        try
+        {
+            using (var library = new ContentLibrary(new ContentLibraryOptions { Root = mount }, _lab.Key))
+            {
+                var item = await library.ImportAsync(temp.RandomFile("image.wim", 2 * Block, seed: 4), null, CancellationToken.None);
+                FlipByteSilently(item.DataPath, Block + 1);
+                try
+                {
+                    await using var filler = File.Create(Path.Combine(mount, "filler"));
+                    var chunk = new byte[64 * 1024];
+                    while (true)
+                    {
+                        await filler.WriteAsync(chunk);
+                        await filler.FlushAsync();
+                    }
+                }
+                catch (IOException)
+                {
+                }
+
+                var result = Assert.Single((await library.ValidateAsync(null, CancellationToken.None)).Items);
+
+                Assert.Equal(ContentState.Corrupt, result.State);
+                Assert.Contains("could not be recorded", result.Message, StringComparison.Ordinal);
+                Assert.False(library.IsServable(item));
+                Assert.Throws<ContentUnavailableException>(() => library.OpenRead(item.ContentId));
+            }
+        }
+        finally
+        {
+            TempDirectory.RunExitCode("umount", mount);
+        }
     }
 
     [Fact]

@@ -48,6 +48,26 @@ public sealed class SiteKeyTests : IDisposable
     }
 
     [Fact]
+    public async Task LoadOrCreate_ByManyAtOnce_GivesEveryoneTheOneKeyOnDisk()
+    {
+        const int starters = 8;
+        using var barrier = new Barrier(starters);
+        var keys = await Task.WhenAll(Enumerable.Range(0, starters).Select(_ => Task.Factory.StartNew(() =>
+        {
+            barrier.SignalAndWait();
+            return SiteKey.LoadOrCreate(KeyDirectory);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+
+        using var onDisk = SiteKey.LoadOrCreate(KeyDirectory);
+        Assert.All(keys, k => Assert.Equal(onDisk.Fingerprint, k.Fingerprint));
+        Assert.Equal([KeyPath], Directory.GetFiles(KeyDirectory));
+        foreach (var key in keys)
+        {
+            key.Dispose();
+        }
+    }
+
+    [Fact]
     public void LoadOrCreate_InAnotherDirectory_CreatesAnotherKey()
     {
         using var first = SiteKey.LoadOrCreate(KeyDirectory);
