@@ -1,0 +1,269 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Deploycast.Site.Model;
+
+namespace Deploycast.Site.Management;
+
+public sealed partial class SiteManager
+{
+    private const int MaxImportLines = 100_000;
+
+    /// <summary>
+    /// Imports computers (ConfigMgr's "Import Computer Information"): each known by name and MAC addresses and/or SMBIOS
+    /// UUID. A computer that matches an existing record by MAC or UUID updates it. Every entry is checked first; with
+    /// any error nothing is imported.
+    /// </summary>
+    public async Task<DeviceImportResult> ImportDevicesAsync(IReadOnlyList<DeviceEntry>? entries, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        if (entries is null || entries.Count == 0)
+        {
+            errors.Add("devices", "Give at least one device.");
+            errors.ThrowIfAny();
+        }
+
+        var checkedEntries = new List<(string Name, string[] Macs, Guid? Uuid)>();
+        for (var i = 0; i < entries!.Count; i++)
+        {
+            var field = $"devices[{i}]";
+            var entry = entries[i];
+            var name = errors.Name($"{field}.name", entry?.Name);
+            var macs = new List<string>();
+            foreach (var mac in entry?.MacAddresses ?? [])
+            {
+                if (Identifiers.NormalizeMac(mac) is { } normalized)
+                {
+                    macs.Add(normalized);
+                }
+                else
+                {
+                    errors.Add($"{field}.macAddresses", $"'{mac}' is not a MAC address (six hex bytes like 00:15:5d:01:02:03).");
+                }
+            }
+
+            Guid? uuid = null;
+            if (!string.IsNullOrWhiteSpace(entry?.SmbiosUuid))
+            {
+                if (Guid.TryParse(entry.SmbiosUuid, out var parsed))
+                {
+                    uuid = parsed;
+                }
+                else
+                {
+                    errors.Add($"{field}.smbiosUuid", $"'{entry.SmbiosUuid}' is not an SMBIOS UUID (like 4c4c4544-0042-3510-8052-b4c04f4b4e31).");
+                }
+            }
+
+            if (macs.Count == 0 && uuid is null && entry is not null)
+            {
+                errors.Add(field, "A device needs a MAC address or an SMBIOS UUID, so the site can recognise it when it starts.");
+            }
+
+            checkedEntries.Add((name ?? string.Empty, macs.Distinct().ToArray(), uuid));
+        }
+
+        errors.ThrowIfAny();
+        int added = 0, updated = 0;
+        foreach (var (name, macs, uuid) in checkedEntries)
+        {
+            var existing = await _store.FindDevicesAsync(macs, uuid, cancellationToken).ConfigureAwait(false);
+            if (existing.Count > 0)
+            {
+                var device = existing[0];
+                await _store.UpdateDeviceAsync(
+                    device with { Name = name, MacAddresses = device.MacAddresses.Union(macs).ToArray(), SmbiosUuid = uuid ?? device.SmbiosUuid, IsUnknown = false },
+                    cancellationToken).ConfigureAwait(false);
+                updated++;
+            }
+            else
+            {
+                await _store.AddDeviceAsync(new Device(0, name, macs, uuid, ImportedApproval, IsUnknown: false, null, Now, null), cancellationToken).ConfigureAwait(false);
+                added++;
+            }
+        }
+
+        return new DeviceImportResult(added, updated);
+    }
+
+    /// <summary>
+    /// Reads a device CSV in ConfigMgr's import layout: <c>Name,SMBIOS GUID,MAC Address</c> per line (a header line is
+    /// recognised and skipped; several MAC addresses are separated by ';' or '|'). Errors name the line.
+    /// </summary>
+    public static IReadOnlyList<DeviceEntry> ParseDeviceCsv(string csv)
+    {
+        ArgumentNullException.ThrowIfNull(csv);
+        var errors = new ValidationErrors();
+        var entries = new List<DeviceEntry>();
+        var lines = csv.Split('\n');
+        if (lines.Length > MaxImportLines)
+        {
+            throw SiteValidationException.One("csv", $"At most {MaxImportLines} lines per import; this has {lines.Length}.");
+        }
+
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].Trim().TrimStart('\uFEFF');
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            var cells = line.Split(',').Select(c => c.Trim().Trim('"').Trim()).ToArray();
+            if (i == 0 && cells[0].Equals("name", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (cells.Length is < 2 or > 3)
+            {
+                errors.Add($"line {i + 1}", $"Expected 'Name,SMBIOS GUID,MAC Address' (3 fields); found {cells.Length}.");
+                continue;
+            }
+
+            var macs = cells.Length == 3 ? cells[2].Split([';', '|', ' '], StringSplitOptions.RemoveEmptyEntries) : [];
+            entries.Add(new DeviceEntry(cells[0], macs, cells[1].Length == 0 ? null : cells[1]));
+        }
+
+        errors.ThrowIfAny();
+        return entries;
+    }
+
+    public async Task<Device> GetDeviceAsync(long id, CancellationToken cancellationToken) =>
+        await _store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new SiteNotFoundException($"There is no device {id}.");
+
+    public Task<PagedResult<Device>> ListDevicesAsync(Page page, CancellationToken cancellationToken) => _store.ListDevicesAsync(page, cancellationToken);
+
+    /// <summary>Approves or blocks a device (ConfigMgr's Approve / Block).</summary>
+    public async Task<Device> SetApprovalAsync(long id, DeviceApproval approval, CancellationToken cancellationToken)
+    {
+        if (!Enum.IsDefined(approval))
+        {
+            throw SiteValidationException.One("approval", $"Unknown approval; use {string.Join(", ", Enum.GetNames<DeviceApproval>())}.");
+        }
+
+        var device = await GetDeviceAsync(id, cancellationToken).ConfigureAwait(false);
+        var updated = device with { Approval = approval };
+        await _store.UpdateDeviceAsync(updated, cancellationToken).ConfigureAwait(false);
+        SiteLog.DeviceApproval(_logger, id, device.Name, approval);
+        return updated;
+    }
+
+    public async Task DeleteDeviceAsync(long id, CancellationToken cancellationToken)
+    {
+        if (!await _store.DeleteDeviceAsync(id, cancellationToken).ConfigureAwait(false))
+        {
+            throw new SiteNotFoundException($"There is no device {id}.");
+        }
+    }
+
+    /// <summary>
+    /// An agent registers its computer. A record that matches by MAC address or SMBIOS UUID is reused (an imported
+    /// computer, or one that registered before); otherwise an unknown computer is added. The device gets a new
+    /// credential each time (shown once; the site keeps its hash), and is approved by <see cref="SiteOptions.DeviceApproval"/>.
+    /// </summary>
+    public async Task<DeviceRegistration> RegisterDeviceAsync(DeviceEntry? request, IPAddress? remoteAddress, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var name = errors.Name("name", request?.Name);
+        var macs = new List<string>();
+        foreach (var mac in request?.MacAddresses ?? [])
+        {
+            if (Identifiers.NormalizeMac(mac) is { } normalized)
+            {
+                macs.Add(normalized);
+            }
+            else
+            {
+                errors.Add("macAddresses", $"'{mac}' is not a MAC address.");
+            }
+        }
+
+        Guid? uuid = null;
+        if (!string.IsNullOrWhiteSpace(request?.SmbiosUuid))
+        {
+            if (Guid.TryParse(request.SmbiosUuid, out var parsed))
+            {
+                uuid = parsed;
+            }
+            else
+            {
+                errors.Add("smbiosUuid", $"'{request.SmbiosUuid}' is not an SMBIOS UUID.");
+            }
+        }
+
+        if (macs.Count == 0 && uuid is null)
+        {
+            errors.Add("macAddresses", "Registration needs at least one MAC address or the SMBIOS UUID.");
+        }
+
+        errors.ThrowIfAny();
+        var address = remoteAddress is { } a ? (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a) : null;
+        var ipv4 = request!.IPv4Address ?? (address?.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? address.ToString() : null);
+        var found = await _store.FindDevicesAsync(macs, uuid, cancellationToken).ConfigureAwait(false);
+        Device device;
+        if (found.Count > 0)
+        {
+            var existing = found[0];
+            var approval = existing.Approval switch
+            {
+                DeviceApproval.Blocked => DeviceApproval.Blocked,
+                _ when _options.DeviceApproval == DeviceApprovalMode.AutoApproveAll => DeviceApproval.Approved,
+                _ when _options.DeviceApproval == DeviceApprovalMode.AutoApproveKnown && !existing.IsUnknown => DeviceApproval.Approved,
+                _ => existing.Approval,
+            };
+            device = existing with
+            {
+                Name = existing.IsUnknown ? name! : existing.Name,
+                MacAddresses = existing.MacAddresses.Union(macs).ToArray(),
+                SmbiosUuid = existing.SmbiosUuid ?? uuid,
+                Approval = approval,
+                IPv4Address = ipv4,
+                LastContact = Now,
+            };
+            await _store.UpdateDeviceAsync(device, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var approval = _options.DeviceApproval == DeviceApprovalMode.AutoApproveAll ? DeviceApproval.Approved : DeviceApproval.Pending;
+            device = await _store.AddDeviceAsync(new Device(0, name!, macs, uuid, approval, IsUnknown: true, ipv4, Now, Now), cancellationToken).ConfigureAwait(false);
+        }
+
+        var credential = NewSecret("dcd_");
+        await _store.SetDeviceCredentialAsync(device.Id, HashSecret(credential), cancellationToken).ConfigureAwait(false);
+        SiteLog.DeviceRegistered(_logger, device.Id, device.Name, device.IsUnknown, device.Approval);
+        return new DeviceRegistration(device, credential);
+    }
+
+    /// <summary>The device a credential belongs to, or null; records the contact time.</summary>
+    public async Task<Device?> AuthenticateDeviceAsync(string? credential, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(credential) || !credential.StartsWith("dcd_", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        return await _store.FindDeviceByCredentialAsync(HashSecret(credential), cancellationToken).ConfigureAwait(false);
+    }
+
+    internal static string NewSecret(string prefix) =>
+        prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    internal static string HashSecret(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    /// <summary>Imported computers are approved, except under manual approval.</summary>
+    private DeviceApproval ImportedApproval => _options.DeviceApproval == DeviceApprovalMode.Manual ? DeviceApproval.Pending : DeviceApproval.Approved;
+}
+
+/// <summary>A computer to import or register.</summary>
+/// <param name="Name">The computer name.</param>
+/// <param name="MacAddresses">Its MAC addresses, in any common notation.</param>
+/// <param name="SmbiosUuid">Its SMBIOS UUID, or null.</param>
+/// <param name="IPv4Address">For registration: the address it has, when the agent knows it better than the site sees it.</param>
+public sealed record DeviceEntry(string? Name, IReadOnlyList<string>? MacAddresses, string? SmbiosUuid = null, string? IPv4Address = null);
+
+/// <summary>How many devices an import added and updated.</summary>
+public sealed record DeviceImportResult(int Added, int Updated);
+
+/// <summary>A registered device and its new credential (shown once).</summary>
+public sealed record DeviceRegistration(Device Device, string Credential);

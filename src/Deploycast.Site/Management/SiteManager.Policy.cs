@@ -1,0 +1,133 @@
+using Deploycast.Site.Model;
+
+namespace Deploycast.Site.Management;
+
+public sealed partial class SiteManager
+{
+    /// <summary>
+    /// What a device is to run: every deployment to a collection it belongs to that is available now, with the task
+    /// sequence, the content each apply step needs (newest version), the DPs that hold it, and whether multicast and
+    /// unicast are allowed for it. Only an approved device gets policy.
+    /// </summary>
+    public async Task<DevicePolicy> GetPolicyAsync(Device device, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (device.Approval != DeviceApproval.Approved)
+        {
+            throw new SiteForbiddenException(device.Approval == DeviceApproval.Blocked
+                ? $"Device {device.Id} is blocked."
+                : $"Device {device.Id} is waiting for approval; an administrator approves it with 'deploycast device approve {device.Id}'.");
+        }
+
+        var now = Now;
+        var collections = await CollectionsOfDeviceAsync(device, cancellationToken).ConfigureAwait(false);
+        var deployments = await _store.ListDeploymentsToCollectionsAsync(collections.Select(c => c.Id).ToArray(), cancellationToken).ConfigureAwait(false);
+        var dps = (await _store.ListDistributionPointsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(d => d.Id, StringComparer.OrdinalIgnoreCase);
+        var result = new List<PolicyDeployment>();
+        foreach (var deployment in deployments.OrderBy(d => d.Id, StringComparer.OrdinalIgnoreCase))
+        {
+            if (deployment.Available is { } available && available > now)
+            {
+                continue;
+            }
+
+            var sequence = await _store.GetTaskSequenceAsync(deployment.TaskSequenceId, cancellationToken).ConfigureAwait(false);
+            if (sequence is null)
+            {
+                continue;
+            }
+
+            var content = new List<PolicyContent>();
+            foreach (var packageId in PackageIdsOf(sequence.Steps))
+            {
+                if (await _store.GetPackageAsync(packageId, cancellationToken).ConfigureAwait(false) is not { } package
+                    || await _store.GetPackageVersionAsync(package.Id, package.LatestVersion, cancellationToken).ConfigureAwait(false) is not { } version)
+                {
+                    continue;
+                }
+
+                var holders = (await _store.ListDistributionStatusAsync(package.Id, cancellationToken).ConfigureAwait(false))
+                    .Where(s => s.Version == version.Version && s.State == DistributionState.Installed && dps.ContainsKey(s.DistributionPointId))
+                    .Select(s => dps[s.DistributionPointId])
+                    .Select(dp => new PolicyDistributionPoint(dp.Id, dp.Url, dp.CertificateFingerprint))
+                    .ToList();
+                content.Add(ContentFor(deployment, package, version, holders));
+            }
+
+            var due = deployment.Purpose == DeploymentPurpose.Required && (deployment.Deadline is null || deployment.Deadline <= now);
+            result.Add(new PolicyDeployment(deployment.Id, deployment.Purpose, deployment.Available, deployment.Deadline, due,
+                deployment.ContentOption, deployment.AllowUnicastFallback, sequence, content));
+        }
+
+        return new DevicePolicy(device.Id, device.Name, now, _distributor?.SiteKey, result);
+    }
+
+    /// <summary>How one package travels for one deployment.</summary>
+    public static PolicyContent ContentFor(Deployment deployment, Package package, PackageVersion version, IReadOnlyList<PolicyDistributionPoint> distributionPoints)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        ArgumentNullException.ThrowIfNull(package);
+        ArgumentNullException.ThrowIfNull(version);
+
+        // Multicast serves only "download content locally when needed", as in Configuration Manager.
+        var multicast = package.AllowMulticast && deployment.ContentOption == ContentOption.DownloadLocallyWhenNeeded;
+        var unicast = !package.MulticastOnly && (!multicast || deployment.AllowUnicastFallback);
+        return new PolicyContent(package.Id, version.Version, package.Name, package.ImageType, version.ContentId, version.Size,
+            multicast, package.EncryptMulticast && multicast, package.MulticastOnly, unicast, distributionPoints);
+    }
+
+    /// <summary>Whether a device is deployed a package version now (so it may have the version's session key).</summary>
+    public async Task<bool> IsDeployedContentAsync(Device device, string packageId, int version, CancellationToken cancellationToken)
+    {
+        if (device.Approval != DeviceApproval.Approved)
+        {
+            return false;
+        }
+
+        var policy = await GetPolicyAsync(device, cancellationToken).ConfigureAwait(false);
+        return policy.Deployments.SelectMany(d => d.Content)
+            .Any(c => string.Equals(c.PackageId, packageId, StringComparison.OrdinalIgnoreCase) && c.Version == version && c.Multicast);
+    }
+}
+
+/// <summary>A device's policy.</summary>
+/// <param name="DeviceId">The device.</param>
+/// <param name="DeviceName">Its name.</param>
+/// <param name="Generated">The site's time when the policy was made.</param>
+/// <param name="SiteKey">The public key (SubjectPublicKeyInfo, base64) that signs every manifest; the agent checks manifests with it.</param>
+/// <param name="Deployments">What to run.</param>
+public sealed record DevicePolicy(long DeviceId, string DeviceName, DateTimeOffset Generated, string? SiteKey, IReadOnlyList<PolicyDeployment> Deployments);
+
+/// <summary>One deployment in a device's policy.</summary>
+/// <param name="Due">True when the agent must run it now: required and at or past its deadline.</param>
+public sealed record PolicyDeployment(
+    string DeploymentId,
+    DeploymentPurpose Purpose,
+    DateTimeOffset? Available,
+    DateTimeOffset? Deadline,
+    bool Due,
+    ContentOption ContentOption,
+    bool AllowUnicastFallback,
+    TaskSequence TaskSequence,
+    IReadOnlyList<PolicyContent> Content);
+
+/// <summary>A package version a deployment needs, and how it may travel.</summary>
+/// <param name="Multicast">The agent asks a DP for a multicast session first.</param>
+/// <param name="EncryptMulticast">The session is encrypted; its key comes with the session answer to this device's credential.</param>
+/// <param name="MulticastOnly">The package must never be downloaded by HTTP.</param>
+/// <param name="UnicastAllowed">The agent may download by HTTP (when multicast is not offered, fails, or disconnects it).</param>
+public sealed record PolicyContent(
+    string PackageId,
+    int Version,
+    string Name,
+    ImageType ImageType,
+    string ContentId,
+    long Size,
+    bool Multicast,
+    bool EncryptMulticast,
+    bool MulticastOnly,
+    bool UnicastAllowed,
+    IReadOnlyList<PolicyDistributionPoint> DistributionPoints);
+
+/// <summary>A DP that holds the content.</summary>
+public sealed record PolicyDistributionPoint(string Id, Uri Url, string CertificateFingerprint);
