@@ -51,7 +51,7 @@ public static class DistributionPointEndpoints
         Convert.ToBase64String(role.SiteKey.PublicKeySpki),
         role.Settings.Enabled));
 
-    private static IResult RequestSession(SessionRequestBody? body, DistributionPointRole role, AccessTokens tokens, HttpContext context)
+    private static async Task<IResult> RequestSession(SessionRequestBody? body, DistributionPointRole role, IClientAuthorizer clients, HttpContext context)
     {
         var errors = new Dictionary<string, string[]>();
         if (body is null)
@@ -77,12 +77,13 @@ public static class DistributionPointEndpoints
             return PackageNotFound(body.PackageId!, body.Version.Value);
         }
 
-        if (package.EncryptMulticast && package.AllowMulticast && role.Settings.Enabled && !tokens.IsClient(Authorization.BearerToken(context)))
+        if (package.EncryptMulticast && package.AllowMulticast && role.Settings.Enabled
+            && !await clients.MayReceiveAsync(Authorization.BearerToken(context), package, context.RequestAborted).ConfigureAwait(false))
         {
             // The session key travels only to an authorized caller; nothing about the session is handed out without it.
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Client token required",
-                detail: $"Package {package.PackageId} is encrypted for multicast; its session key is given only to a client that presents the distribution point's client token.");
+                detail: $"Package {package.PackageId} is encrypted for multicast; its session key is given only to a client that presents the distribution point's client token or the credential of a device it is deployed to.");
         }
 
         var decision = role.RequestSession(body.ClientId!, package, out var item);
@@ -117,7 +118,7 @@ public static class DistributionPointEndpoints
             session));
     }
 
-    private static IResult Content(string packageId, int version, DistributionPointRole role, AccessTokens tokens, HttpContext context)
+    private static async Task<IResult> Content(string packageId, int version, DistributionPointRole role, IClientAuthorizer clients, HttpContext context)
     {
         var package = role.GetPackage(packageId, version);
         if (package is null)
@@ -131,11 +132,11 @@ public static class DistributionPointEndpoints
                 detail: $"Package {package.PackageId} is set to 'Transfer this package only via multicast'; it cannot be downloaded by unicast. Ask for a session at /api/v1/dp/sessions.");
         }
 
-        if (package.EncryptMulticast && !tokens.IsClient(Authorization.BearerToken(context)))
+        if (package.EncryptMulticast && !await clients.MayReceiveAsync(Authorization.BearerToken(context), package, context.RequestAborted).ConfigureAwait(false))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Client token required",
-                detail: $"Package {package.PackageId} is encrypted; its content is given only to a client that presents the distribution point's client token.");
+                detail: $"Package {package.PackageId} is encrypted; its content is given only to a client that presents the distribution point's client token or the credential of a device it is deployed to.");
         }
 
         Stream stream;

@@ -37,6 +37,7 @@ public static class DistributionPointServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<DistributionPointOptions>>().Value;
             return AccessTokens.LoadOrCreate(sp.GetRequiredService<IDistributionPointStore>(), options.AdminToken, options.ClientToken);
         });
+        services.TryAddSingleton<IClientAuthorizer>(sp => new TokenClientAuthorizer(sp.GetRequiredService<AccessTokens>()));
         services.AddSingleton(sp => new GroupAllocator(
             sp.GetRequiredService<IOptions<DistributionPointOptions>>().Value.LockDirectory,
             sp.GetRequiredService<ILogger<GroupAllocator>>()));

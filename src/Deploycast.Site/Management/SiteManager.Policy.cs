@@ -76,7 +76,8 @@ public sealed partial class SiteManager
             multicast, package.EncryptMulticast && multicast, package.MulticastOnly, unicast, distributionPoints);
     }
 
-    /// <summary>Whether a device is deployed a package version now (so it may have the version's session key).</summary>
+    /// <summary>Whether a package version is deployed to a device now (so it may have the version's session key or its
+    /// encrypted content).</summary>
     public async Task<bool> IsDeployedContentAsync(Device device, string packageId, int version, CancellationToken cancellationToken)
     {
         if (device.Approval != DeviceApproval.Approved)
@@ -86,7 +87,7 @@ public sealed partial class SiteManager
 
         var policy = await GetPolicyAsync(device, cancellationToken).ConfigureAwait(false);
         return policy.Deployments.SelectMany(d => d.Content)
-            .Any(c => string.Equals(c.PackageId, packageId, StringComparison.OrdinalIgnoreCase) && c.Version == version && c.Multicast);
+            .Any(c => string.Equals(c.PackageId, packageId, StringComparison.OrdinalIgnoreCase) && c.Version == version);
     }
 }
 

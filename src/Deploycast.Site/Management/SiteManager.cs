@@ -38,7 +38,7 @@ public sealed partial class SiteManager
 
     private DateTimeOffset Now => _time.GetUtcNow();
 
-    /// <summary>Creates the schema and the site's built-in records (the local DP, the built-in collections).</summary>
+    /// <summary>Creates or upgrades the schema and the built-in collections.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await _store.MigrateAsync(cancellationToken).ConfigureAwait(false);
@@ -61,14 +61,21 @@ public sealed partial class SiteManager
             }
         }
 
-        if (_distributor is not null)
+    }
+
+    /// <summary>Records the DP role of this process (its address is known once the server listens).</summary>
+    public async Task SaveLocalDistributionPointAsync(CancellationToken cancellationToken)
+    {
+        if (_distributor is null)
         {
-            var (url, fingerprint) = _distributor.Endpoint;
-            var existing = await _store.GetDistributionPointAsync(_distributor.DistributionPointId, cancellationToken).ConfigureAwait(false);
-            await _store.SaveDistributionPointAsync(
-                new DistributionPointRecord(_distributor.DistributionPointId, url, fingerprint, IsLocal: true, existing?.Registered ?? Now, Now),
-                cancellationToken).ConfigureAwait(false);
+            return;
         }
+
+        var (url, fingerprint) = _distributor.Endpoint;
+        var existing = await _store.GetDistributionPointAsync(_distributor.DistributionPointId, cancellationToken).ConfigureAwait(false);
+        await _store.SaveDistributionPointAsync(
+            new DistributionPointRecord(_distributor.DistributionPointId, url, fingerprint, IsLocal: true, existing?.Registered ?? Now, Now),
+            cancellationToken).ConfigureAwait(false);
     }
 
     private static bool IsBuiltIn(string collectionId) =>

@@ -1,0 +1,99 @@
+using Deploycast.DistributionPoint.Api;
+using Deploycast.DistributionPoint.Hosting;
+using Deploycast.DistributionPoint.Status;
+using Deploycast.DistributionPoint.Storage;
+using Deploycast.Site.Api;
+using Deploycast.Site.Management;
+using Deploycast.Site.Model;
+using Microsoft.Extensions.Logging;
+
+namespace Deploycast.Server;
+
+/// <summary>The site server's view of the DP role in the same process: content goes into its library.</summary>
+internal sealed class LocalContentDistributor(DistributionPointRole role, TlsIdentity tls) : IContentDistributor
+{
+    /// <summary>The local DP's id in the site.</summary>
+    public const string LocalId = "local";
+
+    private Uri? _url;
+
+    public string DistributionPointId => LocalId;
+
+    public (Uri Url, string CertificateFingerprint) Endpoint =>
+        (_url ?? throw new InvalidOperationException("The server's address is not known before it listens."), tls.Fingerprint);
+
+    public string SiteKey => Convert.ToBase64String(role.SiteKey.PublicKeySpki);
+
+    /// <summary>Sets the address agents reach this DP at, once Kestrel listens.</summary>
+    public void SetUrl(Uri url) => _url = url;
+
+    public async Task<DistributedContent> ImportAsync(ContentImportRequest request, CancellationToken cancellationToken)
+    {
+        var options = request.Options;
+        var package = await role.AddPackageAsync(request.PackageId, request.Version, request.Name, request.SourcePath,
+            options.AllowMulticast, options.EncryptMulticast, options.MulticastOnly, progress: null, cancellationToken).ConfigureAwait(false);
+        return new DistributedContent(package.ContentId, package.Size);
+    }
+
+    public Task UpdateOptionsAsync(string packageId, int version, PackageMulticastOptions options, CancellationToken cancellationToken)
+    {
+        role.SetPackageOptions(packageId, version, options.AllowMulticast, options.EncryptMulticast, options.MulticastOnly);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>One administrator token for the whole server: the DP role's.</summary>
+internal sealed class ServerAdminAuthenticator(AccessTokens tokens) : IAdminAuthenticator
+{
+    public bool IsAdmin(string? token) => tokens.IsAdmin(token);
+}
+
+/// <summary>
+/// Encrypted packages go to holders of the client token, and to devices they are deployed to (by the device's own
+/// credential): a device cannot get the key of a session it is not deployed.
+/// </summary>
+internal sealed class SiteClientAuthorizer(AccessTokens tokens, SiteManager site) : IClientAuthorizer
+{
+    public async ValueTask<bool> MayReceiveAsync(string? token, DistributionPointPackage package, CancellationToken cancellationToken)
+    {
+        if (tokens.IsClient(token))
+        {
+            return true;
+        }
+
+        var device = await site.AuthenticateDeviceAsync(token, cancellationToken).ConfigureAwait(false);
+        return device is not null && await site.IsDeployedContentAsync(device, package.PackageId, package.Version, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Copies the DP role's status messages into the site's, so one list shows everything.</summary>
+internal sealed partial class DistributionPointStatusForwarder(SiteManager site, ILogger<DistributionPointStatusForwarder> logger)
+{
+    public void Forward(DistributionPointStatus status)
+    {
+        var severity = status.Severity switch
+        {
+            "Error" => StatusSeverity.Error,
+            "Warning" => StatusSeverity.Warning,
+            _ => StatusSeverity.Informational,
+        };
+        var message = new StatusMessage(0, status.Time, StatusSource.DistributionPoint, status.MessageId, severity, status.Component,
+            status.Description, DistributionPointId: LocalContentDistributor.LocalId);
+        _ = ForwardAsync(message);
+    }
+
+    private async Task ForwardAsync(StatusMessage message)
+    {
+        try
+        {
+            await site.RecordStatusAsync(message, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            NotForwarded(logger, e);
+        }
+    }
+
+    [LoggerMessage(EventId = 5090, Level = LogLevel.Warning, Message = "A distribution point status message could not be stored in the site database")]
+    private static partial void NotForwarded(ILogger logger, Exception exception);
+}

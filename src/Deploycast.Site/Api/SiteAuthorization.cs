@@ -1,0 +1,68 @@
+using Deploycast.Site.Management;
+using Deploycast.Site.Model;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Deploycast.Site.Api;
+
+/// <summary>Checks the administrator token; <c>deploycast server</c> backs it with the one token the whole server uses.</summary>
+public interface IAdminAuthenticator
+{
+    bool IsAdmin(string? token);
+}
+
+/// <summary>Bearer credentials of the site API: the administrator's token, and each device's own credential.</summary>
+internal static class SiteAuthorization
+{
+    private const string DeviceItem = "deploycast.device";
+
+    public static string? BearerToken(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+    }
+
+    public static async ValueTask<object?> RequireAdmin(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var token = BearerToken(context.HttpContext);
+        var admin = context.HttpContext.RequestServices.GetRequiredService<IAdminAuthenticator>();
+        if (!admin.IsAdmin(token))
+        {
+            return Unauthorized(context.HttpContext, "Administrator token required", token is null
+                ? "This request needs the administrator token in an 'Authorization: Bearer <token>' header."
+                : "The token given is not the administrator token.");
+        }
+
+        return await next(context).ConfigureAwait(false);
+    }
+
+    /// <summary>Accepts a device credential (the device is then in <see cref="Device(HttpContext)"/>).</summary>
+    public static async ValueTask<object?> RequireDevice(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var token = BearerToken(context.HttpContext);
+        var manager = context.HttpContext.RequestServices.GetRequiredService<SiteManager>();
+        var device = await manager.AuthenticateDeviceAsync(token, context.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (device is null)
+        {
+            return Unauthorized(context.HttpContext, "Device credential required", token is null
+                ? "This request needs the device's credential (from POST /api/v1/agent/register) in an 'Authorization: Bearer <credential>' header."
+                : "The credential given belongs to no device; register again.");
+        }
+
+        if (device.Approval == DeviceApproval.Blocked)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Device blocked", detail: $"Device {device.Id} is blocked by an administrator.");
+        }
+
+        context.HttpContext.Items[DeviceItem] = device;
+        return await next(context).ConfigureAwait(false);
+    }
+
+    public static Device Device(HttpContext context) => (Device)context.Items[DeviceItem]!;
+
+    private static IResult Unauthorized(HttpContext context, string title, string detail)
+    {
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: title, detail: detail);
+    }
+}
