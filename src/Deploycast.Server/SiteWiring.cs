@@ -5,6 +5,7 @@ using Deploycast.DistributionPoint.Storage;
 using Deploycast.Site.Api;
 using Deploycast.Site.Management;
 using Deploycast.Site.Model;
+using StatusSeverity = Deploycast.Site.Model.StatusSeverity;
 using Microsoft.Extensions.Logging;
 
 namespace Deploycast.Server;
