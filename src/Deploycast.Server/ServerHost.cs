@@ -9,6 +9,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Deploycast.Site.Api;
+using Deploycast.Site.Hosting;
+using Deploycast.Site.Management;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -58,11 +62,18 @@ public static class ServerHost
             json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         builder.Services.AddDistributionPoint(builder.Configuration);
+        builder.Services.AddSingleton<LocalContentDistributor>();
+        builder.Services.AddSingleton<IContentDistributor>(sp => sp.GetRequiredService<LocalContentDistributor>());
+        builder.Services.AddSingleton<IAdminAuthenticator, ServerAdminAuthenticator>();
+        builder.Services.Replace(ServiceDescriptor.Singleton<IClientAuthorizer, SiteClientAuthorizer>());
+        builder.Services.AddSingleton<DistributionPointStatusForwarder>();
+        builder.Services.AddSite(builder.Configuration, dpOptions.DataDirectory);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapDistributionPoint();
+        app.MapSite();
         return app;
     }
 
@@ -77,9 +88,15 @@ public static class ServerHost
         // Resolve the role first: a stored setting this version rejects stops the start-up here, with its name.
         var role = app.Services.GetRequiredService<DistributionPointRole>();
         var tokens = app.Services.GetRequiredService<AccessTokens>();
+        var site = app.Services.GetRequiredService<SiteManager>();
+        await site.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var forwarder = app.Services.GetRequiredService<DistributionPointStatusForwarder>();
+        role.StatusRecorded += forwarder.Forward;
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        var url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        app.Services.GetRequiredService<LocalContentDistributor>().SetUrl(AdvertisedUrl(app, url));
+        await site.SaveLocalDistributionPointAsync(cancellationToken).ConfigureAwait(false);
         return new ServerStarted(
             url,
             app.Services.GetRequiredService<TlsIdentity>().Fingerprint,
@@ -88,6 +105,23 @@ public static class ServerHost
             tokens.NewAdminToken,
             tokens.NewClientToken,
             role.Settings);
+    }
+
+    /// <summary>The address agents are told to reach this server's DP at: <c>Site:AdvertisedUrl</c>, else where it listens.</summary>
+    private static Uri AdvertisedUrl(WebApplication app, Uri listening)
+    {
+        var configured = app.Configuration["Site:AdvertisedUrl"];
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return listening;
+        }
+
+        if (!Uri.TryCreate(configured, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new InvalidOperationException($"Site:AdvertisedUrl is '{configured}'; it must be an https:// address agents can reach, such as https://dp1.example:8443/.");
+        }
+
+        return url;
     }
 }
 

@@ -95,6 +95,6 @@ internal sealed partial class DistributionPointStatusForwarder(SiteManager site,
         }
     }
 
-    [LoggerMessage(EventId = 5090, Level = LogLevel.Warning, Message = "A distribution point status message could not be stored in the site database")]
+    [LoggerMessage(EventId = 5190, Level = LogLevel.Warning, Message = "A distribution point status message could not be stored in the site database")]
     private static partial void NotForwarded(ILogger logger, Exception exception);
 }

@@ -3,18 +3,18 @@ using Microsoft.Extensions.Logging;
 
 namespace Deploycast.Site;
 
-/// <summary>The site server's log messages (event ids 5000–5099).</summary>
+/// <summary>The site server's log messages (event ids 5100–5199; the store logs 5000–5099).</summary>
 internal static partial class SiteLog
 {
-    [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "Package {PackageId} '{Name}' imported ({Size} bytes)")]
+    [LoggerMessage(EventId = 5100, Level = LogLevel.Information, Message = "Package {PackageId} '{Name}' imported ({Size} bytes)")]
     public static partial void PackageImported(ILogger logger, string packageId, string name, long size);
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Device {DeviceId} '{Name}' registered (unknown computer: {Unknown}, approval: {Approval})")]
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Device {DeviceId} '{Name}' registered (unknown computer: {Unknown}, approval: {Approval})")]
     public static partial void DeviceRegistered(ILogger logger, long deviceId, string name, bool unknown, DeviceApproval approval);
 
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Device {DeviceId} '{Name}' set to {Approval}")]
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Information, Message = "Device {DeviceId} '{Name}' set to {Approval}")]
     public static partial void DeviceApproval(ILogger logger, long deviceId, string name, DeviceApproval approval);
 
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Deployment {DeploymentId}: task sequence {TaskSequenceId} to collection {CollectionId} ({Purpose})")]
+    [LoggerMessage(EventId = 5103, Level = LogLevel.Information, Message = "Deployment {DeploymentId}: task sequence {TaskSequenceId} to collection {CollectionId} ({Purpose})")]
     public static partial void Deployed(ILogger logger, string deploymentId, string taskSequenceId, string collectionId, DeploymentPurpose purpose);
 }

@@ -1,13 +1,9 @@
 namespace Deploycast.Site.Management;
 
-/// <summary>Start-up settings of the site server role (configuration section "Site").</summary>
+/// <summary>Start-up settings of the site server role (configuration section "Site"; the database is in <see cref="Storage.SiteStoreOptions"/>).</summary>
 public sealed class SiteOptions
 {
     public const string Section = "Site";
-
-    /// <summary>A PostgreSQL connection string; null (the default) keeps the site database in SQLite, <c>site.db</c> in
-    /// the data directory. Several servers given one PostgreSQL database share one site.</summary>
-    public string? ConnectionString { get; set; }
 
     /// <summary>How devices that register are approved. Default <see cref="DeviceApprovalMode.AutoApproveKnown"/>.</summary>
     public DeviceApprovalMode DeviceApproval { get; set; } = DeviceApprovalMode.AutoApproveKnown;
@@ -19,11 +15,6 @@ public sealed class SiteOptions
         if (!Enum.IsDefined(DeviceApproval))
         {
             errors.Add($"{Section}:{nameof(DeviceApproval)} must be one of {string.Join(", ", Enum.GetNames<DeviceApprovalMode>())}.");
-        }
-
-        if (ConnectionString is not null && string.IsNullOrWhiteSpace(ConnectionString))
-        {
-            errors.Add($"{Section}:{nameof(ConnectionString)} is empty: give a PostgreSQL connection string or leave it unset for SQLite.");
         }
 
         return errors;
