@@ -61,6 +61,7 @@ public static class CollectionRules
                     break;
                 case CollectionRuleKind.IPv4Subnet:
                     if (IPNetwork.TryParse(rule.Value, out var network) && network.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+                        && rule.Value.Split('/')[0].Count(c => c == '.') == 3
                         && IPAddress.TryParse(rule.Value.Split('/')[0], out var given) && given.Equals(network.BaseAddress))
                     {
                         normalized.Add(rule with { Value = network.ToString() });
