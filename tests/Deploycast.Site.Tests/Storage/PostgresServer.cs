@@ -31,6 +31,7 @@ public sealed class PostgresServer : IAsyncLifetime
     private NpgsqlDataSource? _admin;
     private string _connectionString = "";
     private string _database = "";
+    private bool _started;
     private string _databaseConnectionString = "";
 
     /// <summary>Why the PostgreSQL tests cannot run here, or null when they run.</summary>
@@ -119,7 +120,10 @@ public sealed class PostgresServer : IAsyncLifetime
 
         try
         {
-            await RunAsync(Pg("pg_ctl"), "-D", DataDirectory, "-m", "fast", "-w", "stop").ConfigureAwait(false);
+            if (_started)
+            {
+                await RunAsync(Pg("pg_ctl"), "-D", DataDirectory, "-m", "fast", "-w", "stop").ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -191,6 +195,7 @@ public sealed class PostgresServer : IAsyncLifetime
             try
             {
                 await RunAsync(Pg("pg_ctl"), "-D", DataDirectory, "-l", LogFile, "-o", options, "-w", "-t", "60", "start").ConfigureAwait(false);
+                _started = true;
                 _connectionString = string.Create(CultureInfo.InvariantCulture,
                     $"Host=127.0.0.1;Port={port};Username={ServerUser};Database=postgres;Timeout=30;Command Timeout=120");
                 return;
