@@ -9,7 +9,7 @@ public static class SiteStore
     /// <summary>
     /// Opens the site database: PostgreSQL when <see cref="SiteStoreOptions.ConnectionString"/> is set, otherwise the
     /// SQLite file <c>site.db</c> in <see cref="SiteStoreOptions.DataDirectory"/> (the directory is created when missing).
-    /// Nothing is read or written yet: call <see cref="ISiteStore.MigrateAsync"/> at start-up before anything else.
+    /// Only the directory is made here: call <see cref="ISiteStore.MigrateAsync"/> at start-up before anything else.
     /// </summary>
     /// <param name="options">Checked here.</param>
     /// <param name="loggerFactory">Optional.</param>
