@@ -264,6 +264,11 @@ public sealed class WimImage : IDisposable
             var text = WimString.Read(WimNative.GetImageProperty(wim, index, nativeName));
             return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
         }
+        catch (EntryPointNotFoundException)
+        {
+            // wimlib_get_image_property arrived in 1.8.3; an older libwim.so.15 simply does not say.
+            return null;
+        }
         finally
         {
             WimString.Release(nativeName);
