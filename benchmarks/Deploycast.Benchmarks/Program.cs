@@ -6,6 +6,7 @@ public static class Program
 {
     /// <summary>
     /// <c>sim ...</c> runs the simulated bottleneck benchmark; <c>import FILE</c> the content library import;
+    /// <c>imaging ...</c> WIM and raw apply against wimapply and dd;
     /// anything else goes to BenchmarkDotNet
     /// (for example <c>--filter '*Fec*'</c>).
     /// </summary>
@@ -20,6 +21,12 @@ public static class Program
         if (args.Length > 1 && args[0] == "import")
         {
             ContentImportBenchmark.Run(args[1..]);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "imaging")
+        {
+            ImagingBenchmark.Run(args[1..]);
             return;
         }
 
