@@ -182,7 +182,7 @@ public sealed class PolicyResolutionTests
 
         await Assert.ThrowsAsync<SiteForbiddenException>(() =>
             f.Site.ReportAgentStatusAsync(c, new AgentStatus(deployment.Id, 11140, null, "TSManager", "Started"), None));
-        var messages = await f.Site.ListStatusMessagesAsync(new Storage.StatusMessageFilter(DeploymentId: deployment.Id), Page.Default, None);
+        var messages = await f.Site.ListStatusMessagesAsync(new Deploycast.Site.Storage.StatusMessageFilter(DeploymentId: deployment.Id), Page.Default, None);
         Assert.Equal(3, messages.Total);
     }
 }
