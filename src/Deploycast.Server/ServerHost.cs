@@ -65,6 +65,7 @@ public static class ServerHost
         builder.Services.AddSingleton<LocalContentDistributor>();
         builder.Services.AddSingleton<IContentDistributor>(sp => sp.GetRequiredService<LocalContentDistributor>());
         builder.Services.AddSingleton<IAdminAuthenticator, ServerAdminAuthenticator>();
+        builder.Services.AddSingleton<IImageInspector, WimImageInspector>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IClientAuthorizer, SiteClientAuthorizer>());
         builder.Services.AddSingleton<DistributionPointStatusForwarder>();
         builder.Services.AddSite(builder.Configuration, dpOptions.DataDirectory);

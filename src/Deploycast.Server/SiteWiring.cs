@@ -98,3 +98,21 @@ internal sealed partial class DistributionPointStatusForwarder(SiteManager site,
     [LoggerMessage(EventId = 5190, Level = LogLevel.Warning, Message = "A distribution point status message could not be stored in the site database")]
     private static partial void NotForwarded(ILogger logger, Exception exception);
 }
+
+/// <summary>Counts a WIM's images through wimlib, so task sequences naming an index the WIM lacks are refused.</summary>
+internal sealed class WimImageInspector : IImageInspector
+{
+    public int? CountWimImages(string path)
+    {
+        try
+        {
+            using var wim = Deploycast.Imaging.Wim.WimImage.Open(path);
+            return wim.ImageCount;
+        }
+        catch (Deploycast.Imaging.ImageApplyException)
+        {
+            // wimlib missing or the file unreadable as a WIM: the index is then checked when the agent applies it.
+            return null;
+        }
+    }
+}
