@@ -37,6 +37,8 @@
 #   --dll PATH         deploycast.dll to run. Default src/Deploycast.Cli/bin/Release/net10.0/deploycast.dll
 #   --workdir DIR      where the image, the DP's data and the outputs go (default: a new /tmp dir)
 #   --keep-logs        keep the work directory's logs (images and outputs are always deleted)
+#   --parts LIST       which of a,b,c,d to run (default a,b,c,d; d, the import of the image, always
+#                      happens, but is measured and repeated only when asked)
 #   --summary FILE     only print the table for the last run in FILE
 # Units: MB = 10^6 bytes. Runtime with the defaults: about 4-6 minutes on 2 cores.
 # Exit: 0 when it ran and every transfer ended byte-equal, 3 when it ran but some did not,
@@ -47,7 +49,7 @@ REPO=$(cd "$HERE/.." && pwd)
 
 size=256M clients=1,4,8 repeat=2 requests=200 tls_requests=50 unicast_runs=3 imports=3
 group=239.255.78.1 port=47100 dp_groups=239.255.77.1-239.255.77.254 dp_ports=47000-47099
-timeout=180 results="" build=1 workdir="" keep=0 summary_only=""
+timeout=180 results="" build=1 workdir="" keep=0 summary_only="" parts=a,b,c,d
 dll="$REPO/src/Deploycast.Cli/bin/Release/net10.0/deploycast.dll"
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -69,6 +71,7 @@ while [[ $# -gt 0 ]]; do
         --workdir) workdir=$2; shift 2 ;;
         --keep-logs) keep=1; shift ;;
         --summary) summary_only=$2; shift 2 ;;
+        --parts) parts=$2; shift 2 ;;
         -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -85,6 +88,7 @@ for v in repeat requests tls_requests unicast_runs imports timeout; do
 done
 [[ "$repeat" -ge 1 && "$timeout" -ge 1 ]] || { echo "--repeat and --timeout must be at least 1" >&2; exit 2; }
 [[ "$clients" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || { echo "bad --clients '$clients' (e.g. 1,4,8)" >&2; exit 2; }
+[[ "$parts" =~ ^[abcd](,[abcd])*$ ]] || { echo "bad --parts '$parts' (e.g. a,b)" >&2; exit 2; }
 [[ "$port" =~ ^[0-9]+$ && $port -ge 1024 && $port -le 65535 ]] || { echo "bad --port '$port'" >&2; exit 2; }
 [[ "$group" =~ ^239\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "--group must be an administratively scoped 239.x.y.z group" >&2; exit 2; }
 [[ "$dp_groups" =~ ^239\.[0-9.]+-239\.[0-9.]+$ ]] || { echo "--dp-group-range must be 239.x.y.z-239.x.y.z" >&2; exit 2; }
@@ -109,6 +113,6 @@ fi
 export DPB_DLL=$dll DPB_SIZE=$bytes DPB_CLIENTS=$clients DPB_REPEAT=$repeat DPB_REQUESTS=$requests
 export DPB_TLS_REQUESTS=$tls_requests DPB_UNICAST_RUNS=$unicast_runs DPB_IMPORTS=$imports DPB_GROUP=$group
 export DPB_PORT=$port DPB_DP_GROUPS=$dp_groups DPB_DP_PORTS=$dp_ports DPB_TIMEOUT=$timeout DPB_RESULTS=$results
-export DPB_WORKDIR=$workdir DPB_KEEP=$keep DPB_VERSION
+export DPB_WORKDIR=$workdir DPB_KEEP=$keep DPB_PARTS=$parts DPB_VERSION
 DPB_VERSION=$(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo unknown)
 exec python3 "$HERE/dp-bench.py"
