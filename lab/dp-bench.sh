@@ -22,7 +22,7 @@
 #   --size S           image size (head -c syntax: 256M, 1G, 1000000). Default 256M; 1/16 of it,
 #                      in the middle, is zeros (a raw image's empty space), the rest random
 #   --clients LIST     client counts for (b). Default 1,4,8
-#   --repeat N         repetitions of (b), alternating the order of DP and plain. Default 2
+#   --repeat N         repetitions of (b), alternating the order of DP and plain. Default 3
 #   --requests N       new-client session requests for (a) (after 20 warm-up). Default 200
 #   --tls-requests N   session requests on a new TLS connection each. Default 50
 #   --unicast-runs N   default 3
@@ -40,14 +40,14 @@
 #   --parts LIST       which of a,b,c,d to run (default a,b,c,d; d, the import of the image, always
 #                      happens, but is measured and repeated only when asked)
 #   --summary FILE     only print the table for the last run in FILE
-# Units: MB = 10^6 bytes. Runtime with the defaults: about 4-6 minutes on 2 cores.
+# Units: MB = 10^6 bytes. Runtime with the defaults: about 7 minutes on 2 busy cores (load 17-31).
 # Exit: 0 when it ran and every transfer ended byte-equal, 3 when it ran but some did not,
 # 77 when it cannot run (no dotnet or python3), 1 on a harness error, 2 on bad options.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 
-size=256M clients=1,4,8 repeat=2 requests=200 tls_requests=50 unicast_runs=3 imports=3
+size=256M clients=1,4,8 repeat=3 requests=200 tls_requests=50 unicast_runs=3 imports=3
 group=239.255.78.1 port=47100 dp_groups=239.255.77.1-239.255.77.254 dp_ports=47000-47099
 timeout=180 results="" build=1 workdir="" keep=0 summary_only="" parts=a,b,c,d
 dll="$REPO/src/Deploycast.Cli/bin/Release/net10.0/deploycast.dll"
