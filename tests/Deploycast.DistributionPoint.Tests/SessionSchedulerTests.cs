@@ -424,6 +424,29 @@ public sealed class SessionSchedulerTests : IDisposable
     }
 
     [Fact]
+    public void ReceiverRestarted_AfterCompleting_CountsTheClientActiveAgain()
+    {
+        var (a, sender) = _dp.Join("client-a");
+        sender.Raise(ReceiverEventKind.Joined, a.ReceiverId!.Value);
+        sender.Raise(ReceiverEventKind.Completed, a.ReceiverId.Value);
+        _dp.Scheduler.Tick();
+        Assert.Equal(SessionClientState.Completed, _dp.Client(sender.SessionId, "client-a").State);
+
+        sender.Raise(ReceiverEventKind.Restarted, a.ReceiverId.Value, "receiver restarted (it was complete) and receives again");
+        _dp.Scheduler.Tick();
+
+        var client = _dp.Client(sender.SessionId, "client-a");
+        Assert.Equal(SessionClientState.Receiving, client.State);
+        Assert.Null(client.CompletedAt);
+        var status = Assert.Single(_dp.Status.WithId(StatusMessageIds.ClientRestarted));
+        Assert.Equal("client-a", status.ClientId);
+        Assert.Contains("restarted", status.Description, StringComparison.Ordinal);
+
+        // Asking again while it receives keeps its session and receiver id.
+        Assert.Equal(a.ReceiverId, _dp.Request("client-a").ReceiverId);
+    }
+
+    [Fact]
     public void ClientBackAfterCompleting_RejoinsWithANewReceiverId()
     {
         var (first, sender) = _dp.Join("client-a");

@@ -78,6 +78,20 @@ public sealed class SlowClientPolicyTests : IDisposable
     }
 
     [Fact]
+    public void AutoDisconnect_DisconnectedClientThatRestarts_StaysFallenBack()
+    {
+        Use(SlowClientPolicy.AutoDisconnect);
+        var (_, slow, sender) = FastAndSlow(slowRate: 400_000);
+
+        sender.Raise(ReceiverEventKind.Restarted, slow, "receiver restarted; it stays disconnected");
+        _dp.Scheduler.Tick();
+
+        Assert.Equal(SessionClientState.FellBack, _dp.Client(sender.SessionId, "slow").State);
+        Assert.Empty(_dp.Status.WithId(StatusMessageIds.ClientRestarted));
+        Assert.Equal(SessionDecisionKind.Unicast, _dp.Request("slow").Kind);
+    }
+
+    [Fact]
     public void AutoDisconnect_WithFallBackOff_DisconnectsTheClientAndRefusesItsRetry()
     {
         Use(SlowClientPolicy.AutoDisconnect, s => s with { FallBackToUnicast = false });

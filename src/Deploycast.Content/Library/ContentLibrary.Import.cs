@@ -95,7 +95,7 @@ public sealed partial class ContentLibrary
         using var input = OpenSource(source);
         var length = RandomAccess.GetLength(input);
         var lastWrite = File.GetLastWriteTimeUtc(input);
-        if ((length + _blockSize - 1) / _blockSize > ManifestEncoder.MaxBlocks)
+        if ((length + _blockSize - 1) / _blockSize > TransferManifest.MaxBlockCount)
         {
             throw new ContentImportException(source, string.Create(CultureInfo.InvariantCulture,
                 $"Cannot import '{source}': at {length:N0} bytes it has more blocks of {_blockSize:N0} bytes than a manifest can list; use a larger block size."));
@@ -103,7 +103,7 @@ public sealed partial class ContentLibrary
 
         ContentLog.ImportStarted(_logger, source, length);
         progress?.Report(new ImportProgress(0, length));
-        var encoder = new ManifestEncoder(_blockSize, length);
+        var builder = new ManifestBuilder(_blockSize, length);
         byte[] hash;
         long total;
         using (var output = new FileStream(dataPath, DurableFile.CreateOptions(FileMode.CreateNew)))
@@ -112,7 +112,7 @@ public sealed partial class ContentLibrary
             (hash, total) = await BlockPipeline.RunAsync(
                 input,
                 _blockSize,
-                [encoder.AddChunk, writer.Write],
+                [builder.AddChunk, writer.Write],
                 read => progress?.Report(new ImportProgress(read, Math.Max(length, read))),
                 cancellationToken).ConfigureAwait(false);
 
@@ -130,10 +130,8 @@ public sealed partial class ContentLibrary
                 $"Importing '{source}' failed: the file changed while it was being read. Import it again when nothing is writing to it.");
         }
 
-        var manifestBytes = encoder.Encode(total, hash);
-        var manifest = TransferManifest.TryParse(manifestBytes, out var error)
-            ?? throw new InvalidOperationException($"The manifest built for '{source}' does not parse ({error}): the manifest format changed; update ManifestEncoder.");
-        return (hash, manifestBytes, manifest);
+        var manifest = builder.ToManifest(total, hash);
+        return (hash, manifest.Serialize(), manifest);
     }
 
     private static SafeFileHandle OpenSource(string source)

@@ -70,6 +70,12 @@ public sealed partial class SessionScheduler
             return;
         }
 
+        if (e.Kind == ReceiverEventKind.Restarted)
+        {
+            Restarted(session, client, e.Detail, now, batch);
+            return;
+        }
+
         if (!client.IsActive)
         {
             return; // a dismissed client leaving, or a late event about a client already done
@@ -149,6 +155,31 @@ public sealed partial class SessionScheduler
         SetState(session, client, SessionClientState.Receiving, now, batch);
         Report(StatusSeverity.Informational, StatusMessageIds.ClientReceiving,
             Invariant($"Client {client.ClientId} (receiver {client.ReceiverId:x8}) receives multicast session {session.Key}."),
+            session.Key, client.ClientId, now, batch);
+    }
+
+    /// <summary>
+    /// The sender heard a new run of this client under its receiver id (it rebooted and asked again). A client that
+    /// had completed, left or been lost receives again, as the sender counts it again; one the slow-client policy
+    /// dismissed or moved stays where the policy put it (the sender keeps it dismissed too).
+    /// </summary>
+    private void Restarted(ScheduledSession session, SessionClient client, string detail, DateTimeOffset now, Batch batch)
+    {
+        if (client.State is SessionClientState.FellBack or SessionClientState.Disconnected)
+        {
+            return;
+        }
+
+        client.Detail = detail;
+        if (!client.IsActive)
+        {
+            client.CompletedAt = null;
+            client.Progress = 0;
+            SetState(session, client, SessionClientState.Receiving, now, batch);
+        }
+
+        Report(StatusSeverity.Informational, StatusMessageIds.ClientRestarted,
+            Invariant($"Client {client.ClientId} (receiver {client.ReceiverId:x8}) restarted in multicast session {session.Key} and receives again: {detail}."),
             session.Key, client.ClientId, now, batch);
     }
 

@@ -62,4 +62,10 @@ public static class StatusMessageIds
 
     /// <summary>The group/port lock directory cannot be created or used; requests are answered Busy (Error).</summary>
     public const int LockDirectoryUnusable = 3019;
+
+    /// <summary>
+    /// A client restarted under the same receiver id (rebooted and asked again) and receives again; one that had
+    /// completed, left or been lost counts as active again (Informational).
+    /// </summary>
+    public const int ClientRestarted = 3020;
 }

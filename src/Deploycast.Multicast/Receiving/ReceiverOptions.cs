@@ -23,7 +23,6 @@ public sealed record ReceiverOptions
     /// <summary>Largest datagram the receiver sends (its status packets). Default 1472.</summary>
     public int MaxDatagramSize { get; init; } = MulticastDefaults.MaxDatagramSize;
 
-    /// <summary>Only join this session id; 0 joins the first session heard on the group. Default 0.</summary>
     /// <summary>
     /// SHA-256 of the manifest this receiver accepts (32 bytes), learned over an authenticated channel such as the
     /// distribution point's HTTPS API; announcements of any other manifest are dropped. On a plaintext session this
@@ -37,10 +36,17 @@ public sealed record ReceiverOptions
     /// </summary>
     public uint ReceiverId { get; init; }
 
+    /// <summary>Only join this session id; 0 joins the first session heard on the group. Default 0.</summary>
     public uint SessionId { get; init; }
 
     /// <summary>Seed for the receiver's random choices (tests); null is unpredictable.</summary>
     public int? RandomSeed { get; init; }
+
+    /// <summary>
+    /// Tests: the status sequence to count on from (the first status carries this plus one); 0 starts at a random
+    /// value, as every real run does.
+    /// </summary>
+    internal uint StatusSequenceStart { get; init; }
 
     internal void Validate()
     {

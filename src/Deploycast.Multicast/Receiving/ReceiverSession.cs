@@ -68,7 +68,8 @@ public sealed partial class ReceiverSession : IDisposable
         _time = time ?? TimeProvider.System;
         _random = options.RandomSeed is { } seed ? new Random(seed) : new Random();
         ReceiverId = options.ReceiverId != 0 ? options.ReceiverId : (uint)_random.NextInt64(1, uint.MaxValue);
-        _statusSequence = (uint)_random.Next(1, int.MaxValue);
+        var randomStart = (uint)_random.Next(1, int.MaxValue);
+        _statusSequence = options.StatusSequenceStart != 0 ? options.StatusSequenceStart : randomStart;
         _processor = processorFactory(_finished.Enqueue);
         _lastFromSender = _time.GetTimestamp();
     }

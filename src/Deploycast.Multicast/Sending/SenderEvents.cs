@@ -15,6 +15,13 @@ public enum ReceiverEventKind
 
     /// <summary>The sender told the receiver to leave (<see cref="SenderSession.Dismiss"/>).</summary>
     Dismissed,
+
+    /// <summary>
+    /// A receiver the sender knew reported from a new run under the same id (its status sequence jumped back, or it
+    /// receives again after it had completed or left): its record starts over and it is active again, unless it had
+    /// been dismissed, which a restart does not undo.
+    /// </summary>
+    Restarted,
 }
 
 /// <summary>An event about one receiver; the distribution point's slow-client policy acts on <see cref="ReceiverEventKind.Slow"/>.</summary>

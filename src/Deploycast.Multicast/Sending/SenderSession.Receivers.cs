@@ -9,6 +9,9 @@ public sealed partial class SenderSession
     private static readonly TimeSpan SlowAfter = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan AckFor = TimeSpan.FromSeconds(1);
 
+    /// <summary>How far behind the last status sequence a status may be and still be a late packet of the same run.</summary>
+    private const uint RestartWindow = 65536;
+
     private void HandleStatus(uint receiverId, uint sequence, in StatusMessage status, long now)
     {
         if (!_receivers.TryGetValue(receiverId, out var receiver))
@@ -32,6 +35,15 @@ public sealed partial class SenderSession
                 _pendingEvents.Add(new ReceiverEvent(ReceiverEventKind.Joined, receiverId, $"receiver {receiverId:x8} joined"));
             }
             _nextAnnounce = now;
+        }
+        else if (_ending is null && IsRestart(receiver, sequence, status.State))
+        {
+            if (!Restart(receiver, now))
+            {
+                receiver.LastSequence = sequence;
+                receiver.LastHeard = now;
+                return; // dismissed: it stays out, and is told so again
+            }
         }
         else if (sequence <= receiver.LastSequence)
         {
@@ -82,11 +94,84 @@ public sealed partial class SenderSession
 
         if (!receiver.IsActive)
         {
+            if (receiver.Dismissed)
+            {
+                RepeatDismiss(receiver, now); // it still receives: it missed every dismissal, or it restarted
+            }
+
             return;
         }
 
         receiver.State = status.State;
         MergeNeeds(receiver, status);
+    }
+
+    /// <summary>
+    /// Whether a status comes from a new run of a receiver the sender already knows under this id (a distribution
+    /// point assigns ids, so a client that reboots and asks again keeps its id; with its block map lost it starts
+    /// over). Statuses of one run carry strictly increasing sequence numbers that start at a random value below 2^31
+    /// and never wrap (one status per 25 ms would take 19 months to reach 2^32), so no serial-number arithmetic is
+    /// needed: a sequence more than <see cref="RestartWindow"/> behind the last cannot be a reordered or duplicated
+    /// packet of the same run. A newer sequence starts a new run too when the record had ended by the receiver's own
+    /// report (complete, or left) and the status says it receives again: one run never goes back from those states.
+    /// </summary>
+    private static bool IsRestart(ReceiverRecord receiver, uint sequence, ReceiverState state)
+    {
+        if (sequence < receiver.LastSequence)
+        {
+            return receiver.LastSequence - sequence > RestartWindow && !receiver.Replaced;
+        }
+
+        return sequence > receiver.LastSequence
+            && state is ReceiverState.Joining or ReceiverState.Receiving
+            && !receiver.IsActive && !receiver.Lost && !receiver.Dismissed && !receiver.Replaced;
+    }
+
+    /// <summary>
+    /// Starts the record of a restarted receiver over: false when the slow-client policy dismissed it, which a restart
+    /// does not undo (it is told again that it was dismissed).
+    /// </summary>
+    private bool Restart(ReceiverRecord receiver, long now)
+    {
+        _receiverRestarts++;
+        if (receiver.Dismissed)
+        {
+            _pendingEvents.Add(new ReceiverEvent(ReceiverEventKind.Restarted, receiver.Id, $"receiver {receiver.Id:x8} restarted; it stays disconnected"));
+            RepeatDismiss(receiver, now);
+            return false;
+        }
+
+        var was = receiver.Lost ? "lost" : receiver.State switch
+        {
+            ReceiverState.Complete => "complete",
+            ReceiverState.Left => "gone",
+            _ => "receiving",
+        };
+        receiver.State = ReceiverState.Joining;
+        receiver.Lost = false;
+        receiver.CompletedTimestamp = 0;
+        receiver.AckUntil = 0;
+        receiver.TroubleSince = 0;
+        receiver.Congested = false;
+        receiver.RoundTripMicroseconds = 0;
+
+        // Slow stays: its path did not change by restarting, so it should not pace the group until found slow again.
+        _pendingEvents.Add(new ReceiverEvent(ReceiverEventKind.Restarted, receiver.Id, $"receiver {receiver.Id:x8} restarted (it was {was}) and receives again"));
+        _nextAnnounce = now;
+        return true;
+    }
+
+    /// <summary>Sends the dismissal again for a second, to a dismissed receiver that still reports as receiving.</summary>
+    private void RepeatDismiss(ReceiverRecord receiver, long now)
+    {
+        if (_ending is not null || receiver.DismissUntil >= now)
+        {
+            return;
+        }
+
+        receiver.DismissUntil = now + Ticks(AckFor);
+        receiver.NextDismiss = now;
+        _nextDismiss = now;
     }
 
     private void RequestAck(ReceiverRecord receiver, long now)

@@ -58,6 +58,7 @@ public sealed partial class SenderSession : IDisposable
     private long _nextAnnounce;
     private long _nextAck;
     private long _nextDismiss;
+    private int _receiverRestarts;
     private long _lastRefill;
     private long _lastControl;
     private long _nextStatusCheck;
@@ -414,7 +415,10 @@ public sealed partial class SenderSession : IDisposable
             _dropped,
             _rate.Rate,
             _rate.Decreases,
-            receivers);
+            receivers)
+        {
+            ReceiverRestarts = _receiverRestarts,
+        };
     }
 
     public void Dispose() => _cipher?.Dispose();

@@ -15,6 +15,12 @@ public sealed record SenderSummary(
     int RateDecreases,
     IReadOnlyList<ReceiverReport> Receivers)
 {
+    /// <summary>
+    /// Times a known receiver started a new run under the same id (a client rebooted and asked its distribution point
+    /// again) and the sender started its record over; each is also a <see cref="ReceiverEventKind.Restarted"/> event.
+    /// </summary>
+    public int ReceiverRestarts { get; init; }
+
     /// <summary>File bytes per second of transfer time.</summary>
     public double GoodputBytesPerSecond => Elapsed > TimeSpan.Zero ? FileSize / Elapsed.TotalSeconds : 0;
 

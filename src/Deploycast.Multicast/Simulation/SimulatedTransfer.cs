@@ -51,8 +51,12 @@ public sealed class SimulatedTransfer : IDisposable
         return receiver;
     }
 
-    /// <summary>Kills a receiver at <paramref name="at"/> (its store keeps what it had checkpointed) and, if given, restarts it.</summary>
-    public void Crash(SimulatedReceiver receiver, TimeSpan at, TimeSpan? restartAt = null)
+    /// <summary>
+    /// Kills a receiver at <paramref name="at"/> (its store keeps what it had checkpointed, unless
+    /// <paramref name="loseStore"/>: then it restarts with an empty one, as a machine that lost its disk's block map)
+    /// and, if given, restarts it, with <paramref name="restartOptions"/> if given.
+    /// </summary>
+    public void Crash(SimulatedReceiver receiver, TimeSpan at, TimeSpan? restartAt = null, bool loseStore = false, ReceiverOptions? restartOptions = null)
     {
         ArgumentNullException.ThrowIfNull(receiver);
         At(at, () =>
@@ -60,6 +64,12 @@ public sealed class SimulatedTransfer : IDisposable
             receiver.Session?.Dispose();
             receiver.Session = null;
             receiver.Crashes++;
+            if (loseStore)
+            {
+                receiver.Store = new MemoryReceiverStore();
+            }
+
+            receiver.Options = restartOptions ?? receiver.Options;
         });
         if (restartAt is { } restart)
         {
@@ -173,8 +183,8 @@ public sealed class SimulatedTransfer : IDisposable
 public sealed class SimulatedReceiver(int index, ReceiverOptions options, MemoryReceiverStore store)
 {
     public int Index { get; } = index;
-    public ReceiverOptions Options { get; } = options;
-    public MemoryReceiverStore Store { get; } = store;
+    public ReceiverOptions Options { get; internal set; } = options;
+    public MemoryReceiverStore Store { get; internal set; } = store;
     public ReceiverSession? Session { get; internal set; }
     public bool Started { get; internal set; }
     public int Crashes { get; internal set; }

@@ -155,7 +155,55 @@ public sealed class TransferManifest
         return new TransferManifest(total, blockSize, whole.GetHashAndReset(), hashes.WrittenSpan.ToArray(), [.. zeros]);
     }
 
-    /// <summary>Bytes <see cref="Write"/> produces.</summary>
+    /// <summary>Most blocks a manifest can list: its serialized form must fit in one array.</summary>
+    public static long MaxBlockCount => (Array.MaxLength - FixedSize) / (HashSize + 1);
+
+    /// <summary>
+    /// A manifest from hashes computed elsewhere, such as an import that hashes blocks while it copies the file. The
+    /// spans are copied. Throws <see cref="ArgumentException"/> when they do not describe one consistent manifest.
+    /// </summary>
+    /// <param name="fileSize">Size of the file in bytes (0 or more).</param>
+    /// <param name="blockSize">Bytes per block (1 or more); the last block may be shorter.</param>
+    /// <param name="blockHashes">SHA-256 of every block, in order: 32 bytes × ceil(fileSize / blockSize).</param>
+    /// <param name="fileHash">SHA-256 of the whole file (32 bytes).</param>
+    /// <param name="zeroBlocks">
+    /// ceil(block count / 8) bytes; bit (block % 8), most significant first, of byte (block / 8) is set when the block
+    /// is all zero. Bits past the last block must be 0.
+    /// </param>
+    public static TransferManifest FromHashes(long fileSize, int blockSize, ReadOnlySpan<byte> blockHashes, ReadOnlySpan<byte> fileHash, ReadOnlySpan<byte> zeroBlocks)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fileSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
+        var blocks = (fileSize + blockSize - 1) / blockSize;
+        if (blocks > MaxBlockCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(fileSize), fileSize, $"{blocks} blocks of {blockSize} bytes are more than a manifest can list ({MaxBlockCount}).");
+        }
+
+        if (blockHashes.Length != blocks * HashSize)
+        {
+            throw new ArgumentException($"blockHashes must hold {blocks} hashes of {HashSize} bytes for {fileSize} bytes in blocks of {blockSize}, not {blockHashes.Length} bytes.", nameof(blockHashes));
+        }
+
+        if (fileHash.Length != HashSize)
+        {
+            throw new ArgumentException($"fileHash must be {HashSize} bytes, not {fileHash.Length}.", nameof(fileHash));
+        }
+
+        if (zeroBlocks.Length != (blocks + 7) / 8)
+        {
+            throw new ArgumentException($"zeroBlocks must be {(blocks + 7) / 8} bytes for {blocks} blocks, not {zeroBlocks.Length}.", nameof(zeroBlocks));
+        }
+
+        if ((blocks & 7) != 0 && (zeroBlocks[^1] & (0xFF >> (int)(blocks & 7))) != 0)
+        {
+            throw new ArgumentException("zeroBlocks marks blocks beyond the last block.", nameof(zeroBlocks));
+        }
+
+        return new TransferManifest(fileSize, blockSize, fileHash.ToArray(), blockHashes.ToArray(), zeroBlocks.ToArray());
+    }
+
+    /// <summary>Bytes <see cref="Serialize"/> produces.</summary>
     public int SerializedLength => FixedSize + _blockHashes.Length + _zeroBlocks.Length;
 
     /// <summary>Serializes the manifest.</summary>

@@ -93,6 +93,31 @@ public sealed class ContentLibraryImportTests(Xunit.Abstractions.ITestOutputHelp
     }
 
     [Fact]
+    public async Task Import_ManifestParsesWithTransferManifest_AndRoundTripsByteEqual()
+    {
+        // Data, a zero region and a short data block at the end.
+        var source = _lab.Temp.FileWithData("disk.raw", (6L * Block) + 999, seed: 4, (0, Block + 10), ((6L * Block) + 1, 998));
+        var bytes = await File.ReadAllBytesAsync(source);
+
+        var item = await Library.ImportAsync(source, null, CancellationToken.None);
+
+        var parsed = TransferManifest.TryParse(item.ManifestBytes, out var error);
+        Assert.Null(error);
+        Assert.NotNull(parsed);
+        Assert.Equal(item.ManifestBytes, parsed.Serialize());
+        Assert.Equal(item.ManifestBytes, item.Manifest.Serialize());
+        Assert.Equal(item.ManifestBytes, await File.ReadAllBytesAsync(_lab.ItemFile(item.ContentId, "manifest")));
+        Assert.Equal(bytes.Length, parsed.FileSize);
+        Assert.Equal(Block, parsed.BlockSize);
+        Assert.True(parsed.FileHash.SequenceEqual(SHA256.HashData(bytes)));
+        Assert.Equal([false, false, true, true, true, true, false], Enumerable.Range(0, parsed.BlockCount).Select(parsed.IsZeroBlock));
+        for (var block = 0; block < parsed.BlockCount; block++)
+        {
+            Assert.True(parsed.VerifyBlock(block, bytes.AsSpan(block * Block, parsed.BlockLength(block))), $"block {block}");
+        }
+    }
+
+    [Fact]
     public async Task Import_FileWithLargeZeroRegions_CountsZeroBytesAndStoresASparseCopy()
     {
         const long size = 64L * 1024 * 1024;

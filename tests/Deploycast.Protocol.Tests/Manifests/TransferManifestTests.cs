@@ -84,4 +84,60 @@ public sealed class TransferManifestTests
         Assert.Null(TransferManifest.TryParse(bytes, out var error));
         Assert.Contains("beyond its last block", error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(0, 300)]
+    [InlineData(1, 300)]
+    [InlineData(300, 300)]
+    [InlineData(4 * 300 + 50, 300)]
+    [InlineData(17 * 300, 300)]
+    public async Task FromHashes_MakesTheManifestBuildAsyncMakes(int size, int blockSize)
+    {
+        var data = new byte[size];
+        new Random(size).NextBytes(data);
+        Array.Clear(data, 0, Math.Min(size, blockSize)); // block 0 all zero
+        var built = await TransferManifest.BuildAsync(new MemoryStream(data), blockSize, null, CancellationToken.None);
+        var blocks = built.BlockCount;
+        var hashes = new byte[blocks * TransferManifest.HashSize];
+        var zeros = new byte[(blocks + 7) / 8];
+        for (var block = 0; block < blocks; block++)
+        {
+            var bytes = data.AsSpan(block * blockSize, built.BlockLength(block));
+            SHA256.HashData(bytes, hashes.AsSpan(block * TransferManifest.HashSize));
+            if (!bytes.ContainsAnyExcept((byte)0))
+            {
+                zeros[block / 8] |= (byte)(0x80 >> (block % 8));
+            }
+        }
+
+        var manifest = TransferManifest.FromHashes(size, blockSize, hashes, SHA256.HashData(data), zeros);
+
+        Assert.Equal(built.Serialize(), manifest.Serialize());
+        Assert.Equal(built.ZeroBlockCount, manifest.ZeroBlockCount);
+        var parsed = TransferManifest.TryParse(manifest.Serialize(), out var error);
+        Assert.Null(error);
+        Assert.Equal(manifest.Serialize(), parsed!.Serialize());
+    }
+
+    [Fact]
+    public void FromHashes_RejectsHashesThatDoNotDescribeTheFile()
+    {
+        var hashes = new byte[4 * TransferManifest.HashSize]; // 4 blocks: 1000 bytes in blocks of 300
+        var fileHash = new byte[TransferManifest.HashSize];
+        var zeros = new byte[1];
+
+        var manifest = TransferManifest.FromHashes(1000, 300, hashes, fileHash, zeros);
+        Assert.Equal(4, manifest.BlockCount);
+
+        var e = Assert.Throws<ArgumentException>(() => TransferManifest.FromHashes(1000, 300, hashes.AsSpan(32), fileHash, zeros));
+        Assert.Equal("blockHashes", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => TransferManifest.FromHashes(1000, 300, hashes, fileHash.AsSpan(1), zeros));
+        Assert.Equal("fileHash", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => TransferManifest.FromHashes(1000, 300, hashes, fileHash, new byte[2]));
+        Assert.Equal("zeroBlocks", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => TransferManifest.FromHashes(1000, 300, hashes, fileHash, [0x08]));
+        Assert.Contains("beyond the last block", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => TransferManifest.FromHashes(1000, 0, hashes, fileHash, zeros));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TransferManifest.FromHashes(-1, 300, hashes, fileHash, zeros));
+    }
 }

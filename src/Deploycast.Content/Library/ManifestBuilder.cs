@@ -1,31 +1,22 @@
-using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Deploycast.Protocol.Manifests;
 
 namespace Deploycast.Content.Library;
 
 /// <summary>
-/// Builds a manifest from chunks as the import reads them, so the file is read once and its two hashes run in
-/// parallel (<see cref="TransferManifest.BuildAsync"/> reads its own stream and hashes on one thread).
+/// Hashes blocks from chunks as the import reads them, so the file is read once and its two hashes run in parallel
+/// (<see cref="TransferManifest.BuildAsync"/> reads its own stream and hashes on one thread); then makes the manifest
+/// with <see cref="TransferManifest.FromHashes"/>, whose own serializer gives the bytes that are signed and stored.
 /// </summary>
-/// <remarks>
-/// It writes the serialized form documented on <see cref="TransferManifest"/> (version 2) and parses it back with
-/// <see cref="TransferManifest.TryParse"/>, so a format change there fails loudly at import; a test checks the
-/// bytes equal BuildAsync's. If the protocol library gains a factory from hashes, use it and delete this.
-/// </remarks>
-internal sealed class ManifestEncoder
+internal sealed class ManifestBuilder
 {
-    private const int FixedSize = 56;
-    private const byte Version = 2;
-    private const byte HashSha256 = 1;
-
     private readonly int _blockSize;
     private readonly byte[] _zeroBlockHash;
     private byte[] _hashes;
     private byte[] _zeroMap;
     private int _blocks;
 
-    public ManifestEncoder(int blockSize, long expectedSize)
+    public ManifestBuilder(int blockSize, long expectedSize)
     {
         _blockSize = blockSize;
         _zeroBlockHash = SHA256.HashData(new byte[blockSize]);
@@ -33,9 +24,6 @@ internal sealed class ManifestEncoder
         _hashes = new byte[blocks * TransferManifest.HashSize];
         _zeroMap = new byte[(blocks + 7) / 8];
     }
-
-    /// <summary>Largest block count whose manifest fits in one array.</summary>
-    public static long MaxBlocks => (Array.MaxLength - FixedSize) / (TransferManifest.HashSize + 1);
 
     /// <summary>Blocks hashed so far.</summary>
     public int BlockCount => _blocks;
@@ -66,23 +54,13 @@ internal sealed class ManifestEncoder
         }
     }
 
-    /// <summary>The serialized manifest of the <paramref name="fileSize"/> bytes hashed.</summary>
-    public byte[] Encode(long fileSize, ReadOnlySpan<byte> fileHash)
-    {
-        var hashBytes = _blocks * TransferManifest.HashSize;
-        var zeroBytes = (_blocks + 7) / 8;
-        var bytes = new byte[FixedSize + hashBytes + zeroBytes];
-        "DCMF"u8.CopyTo(bytes);
-        bytes[4] = Version;
-        bytes[5] = HashSha256;
-        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(8), (ulong)fileSize);
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(16), (uint)_blockSize);
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(20), (uint)_blocks);
-        fileHash.CopyTo(bytes.AsSpan(24));
-        _hashes.AsSpan(0, hashBytes).CopyTo(bytes.AsSpan(FixedSize));
-        _zeroMap.AsSpan(0, zeroBytes).CopyTo(bytes.AsSpan(FixedSize + hashBytes));
-        return bytes;
-    }
+    /// <summary>The manifest of the <paramref name="fileSize"/> bytes hashed, whose SHA-256 is <paramref name="fileHash"/>.</summary>
+    public TransferManifest ToManifest(long fileSize, ReadOnlySpan<byte> fileHash) => TransferManifest.FromHashes(
+        fileSize,
+        _blockSize,
+        _hashes.AsSpan(0, _blocks * TransferManifest.HashSize),
+        fileHash,
+        _zeroMap.AsSpan(0, (_blocks + 7) / 8));
 
     private void EnsureCapacity(int blocks)
     {
