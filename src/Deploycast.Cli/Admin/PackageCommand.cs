@@ -31,7 +31,7 @@ internal static class PackageCommand
         var file = new Argument<FileInfo>("file") { Description = "the image file; its absolute path is sent, so the server must be able to read it there" };
         var name = new Option<string>("--name", "-n") { Description = "the package's name", Required = true };
         var description = new Option<string?>("--description") { Description = "free text" };
-        var type = new Option<string?>("--type") { Description = "wim, raw or file (default: found from the content: a WIM by its header, else raw)" };
+        var type = new Option<string?>("--type") { Description = "wim, raw or file (default: a WIM by its header; raw for .img, .raw, .iso; else file)" };
         type.AcceptOnlyFromAmong("wim", "raw", "file");
         var noMulticast = new Option<bool>("--no-multicast") { Description = "do not allow this package to be transferred via multicast" };
         var encrypt = new Option<bool>("--encrypt") { Description = "encrypt multicast packages" };
