@@ -1,3 +1,3 @@
 using Deploycast.Cli.Commands;
 
-return await DeploycastCommand.Create().Parse(args).InvokeAsync(null, CancellationToken.None).ConfigureAwait(false);
+return await DeploycastCommand.InvokeAsync(args, null, CancellationToken.None).ConfigureAwait(false);

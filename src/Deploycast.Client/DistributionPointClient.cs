@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Security;
-using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace Deploycast.Client;
@@ -25,23 +23,8 @@ public sealed class DistributionPointClient : IDisposable
             throw new ArgumentException($"the distribution point must be an https:// URL, not '{server}': session keys travel over it", nameof(server));
         }
 
-        var pinned = fingerprint?.Replace(":", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
-        if (pinned is not null && (pinned.Length != 64 || !pinned.All(Uri.IsHexDigit)))
-        {
-            throw new ArgumentException($"the fingerprint must be 64 hex digits (the SHA-256 the server printed), not '{fingerprint}'", nameof(fingerprint));
-        }
-
-        var handler = new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                    pinned is null
-                        ? errors == SslPolicyErrors.None
-                        : certificate is not null && Convert.ToHexStringLower(SHA256.HashData(certificate.GetRawCertData())) == pinned,
-            },
-        };
+        var pinned = CertificatePinning.Normalize(fingerprint, nameof(fingerprint));
+        var handler = CertificatePinning.CreateHandler(pinned);
         _http = new HttpClient(handler) { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan };
         if (token is not null)
         {

@@ -45,4 +45,24 @@ internal static class ConsoleOutput
             }).ConfigureAwait(false);
         return await work.ConfigureAwait(false);
     }
+
+    /// <summary>A spinner with the elapsed time while <paramref name="work"/> runs (for work with no progress to report). Without a terminal it just waits.</summary>
+    public static async Task<T> WithSpinnerAsync<T>(string title, Task<T> work)
+    {
+        if (!Interactive)
+        {
+            return await work.ConfigureAwait(false);
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Error.Status().Spinner(Spinner.Known.Dots).StartAsync(Markup.Escape(title), async context =>
+        {
+            while (!work.IsCompleted)
+            {
+                context.Status(Markup.Escape($"{title} ({clock.Elapsed:m\\:ss})"));
+                await Task.WhenAny(work, Task.Delay(250)).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
+        return await work.ConfigureAwait(false);
+    }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Deploycast.Cli.Admin;
 
 namespace Deploycast.Cli.Commands;
 
@@ -11,5 +12,24 @@ internal static class DeploycastCommand
         ReceiveCommand.Create(),
         ServerCommand.Create(),
         DownloadCommand.Create(),
+        PackageCommand.Create(),
+        DpCommand.Create(),
+        DeviceCommand.Create(),
+        CollectionCommand.Create(),
+        TaskSequenceCommand.Create(),
+        DeployCommand.Create(),
+        DeployCommand.CreateDeployment(),
+        StatusCommand.Create(),
     };
+
+    /// <summary>
+    /// Parses and runs a command line. A command line that does not parse exits 2 (usage), after the parser has said
+    /// what is wrong; otherwise the command's own exit code.
+    /// </summary>
+    public static async Task<int> InvokeAsync(string[] args, InvocationConfiguration? configuration, CancellationToken cancellationToken)
+    {
+        var parse = Create().Parse(args);
+        var exit = await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        return parse.Errors.Count > 0 ? ExitCodes.Usage : exit;
+    }
 }
