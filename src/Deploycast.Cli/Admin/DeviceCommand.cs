@@ -73,10 +73,10 @@ internal static class DeviceCommand
                 return ExitCodes.Success;
             }
 
-            // The API answers with counts only; find the record to tell its id.
-            var device = await FindByMacAsync(context, entry.MacAddresses!, cancellationToken).ConfigureAwait(false);
+            var id = response.Value.DeviceIds.Single();
+            var device = (await context.Site.GetAsync<Device>($"{DevicesPath}/{id}", cancellationToken).ConfigureAwait(false)).Value;
             var verb = response.Value.Added > 0 ? "Added" : "Updated";
-            context.Line(device is null ? $"{verb} {entry.Name}." : $"{verb} device {device.Id} \"{device.Name}\" ({device.Approval}).");
+            context.Line($"{verb} device {device.Id} \"{device.Name}\" ({device.Approval}).");
             return ExitCodes.Success;
         });
         return command;
@@ -194,25 +194,4 @@ internal static class DeviceCommand
 
     private static string Path(long id, string? suffix = null) =>
         $"{DevicesPath}/{id.ToString(CultureInfo.InvariantCulture)}{(suffix is null ? string.Empty : "/" + suffix)}";
-
-    private static async Task<Device?> FindByMacAsync(AdminContext context, IReadOnlyList<string> macs, CancellationToken cancellationToken)
-    {
-        var wanted = macs.Select(Hex).ToHashSet(StringComparer.Ordinal);
-        for (var skip = 0; ; skip += Page.MaxTake)
-        {
-            var page = (await context.Site.GetAsync<PagedResult<Device>>(PagingOptions.WithQuery(DevicesPath,
-                ("skip", skip.ToString(CultureInfo.InvariantCulture)), ("take", Page.MaxTake.ToString(CultureInfo.InvariantCulture))), cancellationToken).ConfigureAwait(false)).Value;
-            if (page.Items.FirstOrDefault(d => d.MacAddresses.Any(m => wanted.Contains(Hex(m)))) is { } found)
-            {
-                return found;
-            }
-
-            if (page.Items.Count == 0 || skip + page.Items.Count >= page.Total)
-            {
-                return null;
-            }
-        }
-    }
-
-    private static string Hex(string mac) => new(mac.Where(Uri.IsHexDigit).Select(char.ToLowerInvariant).ToArray());
 }

@@ -65,6 +65,7 @@ public sealed partial class SiteManager
 
         errors.ThrowIfAny();
         int added = 0, updated = 0;
+        var ids = new List<long>(checkedEntries.Count);
         foreach (var (name, macs, uuid) in checkedEntries)
         {
             var existing = await _store.FindDevicesAsync(macs, uuid, cancellationToken).ConfigureAwait(false);
@@ -74,16 +75,18 @@ public sealed partial class SiteManager
                 await _store.UpdateDeviceAsync(
                     device with { Name = name, MacAddresses = device.MacAddresses.Union(macs).ToArray(), SmbiosUuid = uuid ?? device.SmbiosUuid, IsUnknown = false },
                     cancellationToken).ConfigureAwait(false);
+                ids.Add(device.Id);
                 updated++;
             }
             else
             {
-                await _store.AddDeviceAsync(new Device(0, name, macs, uuid, ImportedApproval, IsUnknown: false, null, Now, null), cancellationToken).ConfigureAwait(false);
+                var device = await _store.AddDeviceAsync(new Device(0, name, macs, uuid, ImportedApproval, IsUnknown: false, null, Now, null), cancellationToken).ConfigureAwait(false);
+                ids.Add(device.Id);
                 added++;
             }
         }
 
-        return new DeviceImportResult(added, updated);
+        return new DeviceImportResult(added, updated, ids);
     }
 
     /// <summary>
@@ -260,10 +263,14 @@ public sealed partial class SiteManager
 /// <param name="MacAddresses">Its MAC addresses, in any common notation.</param>
 /// <param name="SmbiosUuid">Its SMBIOS UUID, or null.</param>
 /// <param name="IPv4Address">For registration: the address it has, when the agent knows it better than the site sees it.</param>
-public sealed record DeviceEntry(string? Name, IReadOnlyList<string>? MacAddresses, string? SmbiosUuid = null, string? IPv4Address = null);
+public sealed record DeviceEntry(
+    string? Name,
+    IReadOnlyList<string>? MacAddresses,
+    string? SmbiosUuid = null,
+    [property: System.Text.Json.Serialization.JsonPropertyName("ipv4Address")] string? IPv4Address = null);
 
-/// <summary>How many devices an import added and updated.</summary>
-public sealed record DeviceImportResult(int Added, int Updated);
+/// <summary>How many devices an import added and updated, and their ids in the order given.</summary>
+public sealed record DeviceImportResult(int Added, int Updated, IReadOnlyList<long> DeviceIds);
 
 /// <summary>A registered device and its new credential (shown once).</summary>
 public sealed record DeviceRegistration(Device Device, string Credential);

@@ -17,7 +17,7 @@ public sealed record Device(
     Guid? SmbiosUuid,
     DeviceApproval Approval,
     bool IsUnknown,
-    string? IPv4Address,
+    [property: System.Text.Json.Serialization.JsonPropertyName("ipv4Address")] string? IPv4Address,
     DateTimeOffset Created,
     DateTimeOffset? LastContact);
 
