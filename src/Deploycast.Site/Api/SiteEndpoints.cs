@@ -144,6 +144,3 @@ public sealed record DeviceImport(IReadOnlyList<DeviceEntry>? Devices);
 
 /// <summary>Body of <c>POST /api/v1/collections/{id}/members</c>.</summary>
 public sealed record MemberAddition(IReadOnlyList<long>? DeviceIds);
-
-/// <summary>What a registering agent gets: its device id, approval and credential (keep it; it is shown once).</summary>
-public sealed record RegistrationResponse(long DeviceId, string Name, DeviceApproval Approval, string Credential);

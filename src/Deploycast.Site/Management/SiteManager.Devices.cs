@@ -257,18 +257,6 @@ public sealed partial class SiteManager
     /// <summary>Imported computers are approved, except under manual approval.</summary>
     private DeviceApproval ImportedApproval => _options.DeviceApproval == DeviceApprovalMode.Manual ? DeviceApproval.Pending : DeviceApproval.Approved;
 }
-
-/// <summary>A computer to import or register.</summary>
-/// <param name="Name">The computer name.</param>
-/// <param name="MacAddresses">Its MAC addresses, in any common notation.</param>
-/// <param name="SmbiosUuid">Its SMBIOS UUID, or null.</param>
-/// <param name="IPv4Address">For registration: the address it has, when the agent knows it better than the site sees it.</param>
-public sealed record DeviceEntry(
-    string? Name,
-    IReadOnlyList<string>? MacAddresses,
-    string? SmbiosUuid = null,
-    [property: System.Text.Json.Serialization.JsonPropertyName("ipv4Address")] string? IPv4Address = null);
-
 /// <summary>How many devices an import added and updated, and their ids in the order given.</summary>
 public sealed record DeviceImportResult(int Added, int Updated, IReadOnlyList<long> DeviceIds);
 

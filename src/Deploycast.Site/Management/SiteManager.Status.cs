@@ -100,26 +100,3 @@ public sealed partial class SiteManager
     public Task<PagedResult<StatusMessage>> ListStatusMessagesAsync(Storage.StatusMessageFilter filter, Page page, CancellationToken cancellationToken) =>
         _store.ListStatusMessagesAsync(filter, page, cancellationToken);
 }
-
-/// <summary>A status message an agent sends.</summary>
-/// <param name="DeploymentId">The deployment it runs, or null for messages about the agent itself.</param>
-/// <param name="MessageId">What happened (see docs/agent.md).</param>
-/// <param name="Severity">Default Informational.</param>
-/// <param name="Component">The agent's component, for example <c>TSManager</c>.</param>
-/// <param name="Text">A sentence for people.</param>
-/// <param name="Step">The step's index, or null.</param>
-/// <param name="StepName">The step's name, or null.</param>
-/// <param name="Progress">Percent of the step done, or null.</param>
-/// <param name="State">The device's state in the deployment after this message, or null to keep it.</param>
-/// <param name="Time">When it happened on the device; default the site's time of arrival.</param>
-public sealed record AgentStatus(
-    string? DeploymentId,
-    int? MessageId,
-    StatusSeverity? Severity,
-    string? Component,
-    string? Text,
-    int? Step = null,
-    string? StepName = null,
-    int? Progress = null,
-    DeploymentState? State = null,
-    DateTimeOffset? Time = null);
