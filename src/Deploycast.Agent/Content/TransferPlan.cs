@@ -32,7 +32,7 @@ internal sealed record TransferPlan(bool Multicast, bool Unicast, string? Refusa
         if (content.MulticastOnly)
         {
             return new TransferPlan(false, false,
-                $"{package} is set to 'Transfer this package only via multicast', but the deployment's content option '{OptionText(option)}' "
+                $"{package} is set to transfer only via multicast ('Transfer this package only via multicast'), but the deployment's content option '{OptionText(option)}' "
                 + "is not served by multicast; deploy it with 'Download content locally when needed by the running task sequence'.");
         }
 
@@ -62,7 +62,7 @@ internal sealed record TransferPlan(bool Multicast, bool Unicast, string? Refusa
         var where = $"distribution point {distributionPoint.Id} ({distributionPoint.Url})";
         return content.MulticastOnly
             ? new TransferPlan(false, false,
-                $"{Describe(content)} is set to 'Transfer this package only via multicast', and {where} has multicast disabled, so it cannot be downloaded; "
+                $"{Describe(content)} is set to transfer only via multicast ('Transfer this package only via multicast'), and {where} has multicast disabled, so it cannot be downloaded; "
                 + "enable multicast on the distribution point or clear the package's 'Transfer this package only via multicast' option.")
             : new TransferPlan(false, false,
                 $"{Describe(content)} may only travel by multicast for this deployment (unicast fallback is not allowed), and {where} has multicast disabled; "
