@@ -34,6 +34,13 @@ public sealed record DownloadOptions
 
     /// <summary>Site-key fingerprint the manifest signature must come from; null trusts the key the DP publishes over the pinned TLS channel.</summary>
     public string? SiteKeyFingerprint { get; init; }
+
+    /// <summary>
+    /// Whether this client may download by HTTP when the distribution point offers it (multicast disabled or not allowed,
+    /// busy, failed, or a slow client disconnected with fallback). False (a deployment that allows no unicast fallback)
+    /// turns each of those answers into an error instead, and busy or scheduled sessions are waited for. Default true.
+    /// </summary>
+    public bool AllowUnicast { get; init; } = true;
 }
 
 /// <summary>
@@ -56,6 +63,11 @@ public sealed class PackageDownloader(DistributionPointClient client, DownloadOp
         var waited = TimeSpan.Zero;
         string? contentUrl = null;
         var dismissals = 0;
+        if (!options.Multicast && !options.AllowUnicast)
+        {
+            throw new InvalidOperationException($"{packageId} v{version} can be downloaded neither by multicast nor by unicast with these options");
+        }
+
         if (!options.Multicast)
         {
             // Not a session client: the content address is fixed, and the DP refuses it for multicast-only packages.
@@ -93,6 +105,11 @@ public sealed class PackageDownloader(DistributionPointClient client, DownloadOp
                         dismissals++;
                         if (result.FallBackToUnicast && contentUrl is not null)
                         {
+                            if (!options.AllowUnicast)
+                            {
+                                throw new InvalidOperationException($"the distribution point disconnected this client from the multicast session of {packageId} as a slow client, and this download may not fall back to unicast");
+                            }
+
                             return await UnicastAsync(contentUrl, manifest, manifestBytes, manifestHash, outputPath, byMulticast, start, notes, "multicast+unicast", progress, cancellationToken).ConfigureAwait(false);
                         }
 
@@ -104,14 +121,16 @@ public sealed class PackageDownloader(DistributionPointClient client, DownloadOp
                         continue; // multistream: the next request is answered with a slower session
                     }
 
-                    if (response.UnicastAllowed && contentUrl is not null)
+                    if (response.UnicastAllowed && options.AllowUnicast && contentUrl is not null)
                     {
                         return await UnicastAsync(contentUrl, manifest, manifestBytes, manifestHash, outputPath, byMulticast, start, notes, "multicast+unicast", progress, cancellationToken).ConfigureAwait(false);
                     }
 
                     if (waited > options.MaxWait)
                     {
-                        throw new InvalidOperationException($"multicast failed ({result.Failure}) and package {packageId} allows no unicast fallback");
+                        throw new InvalidOperationException(response.UnicastAllowed
+                            ? $"multicast failed ({result.Failure}) and this download of {packageId} may not fall back to unicast"
+                            : $"multicast failed ({result.Failure}) and package {packageId} allows no unicast fallback");
                     }
 
                     waited += TimeSpan.FromSeconds(2);
@@ -121,7 +140,12 @@ public sealed class PackageDownloader(DistributionPointClient client, DownloadOp
 
                 case "join":
                 case "unicast":
-                case "busy" when response.UnicastAllowed:
+                case "busy" when response.UnicastAllowed && options.AllowUnicast:
+                    if (!options.AllowUnicast)
+                    {
+                        throw new InvalidOperationException($"the distribution point offers {packageId} only by unicast ({response.Reason}), and this download may not use unicast");
+                    }
+
                     if (contentUrl is null)
                     {
                         throw new InvalidOperationException($"the distribution point offers no unicast download of {packageId}: {response.Reason}");

@@ -1,0 +1,147 @@
+using Deploycast.Agent.Content;
+using Deploycast.Agent.Engine;
+using Deploycast.Agent.Logging;
+using Deploycast.Agent.Steps;
+using Deploycast.Site.Model;
+using static Deploycast.Agent.Tests.Content.ContentTestData;
+
+namespace Deploycast.Agent.Tests.Content;
+
+public sealed class ApplyImageStepTests
+{
+    [Theory]
+    [InlineData(StepType.ApplyOperatingSystemImage, true)]
+    [InlineData(StepType.ApplyDataImage, true)]
+    [InlineData(StepType.RunCommandLine, false)]
+    public void RunsTheTwoApplySteps(StepType type, bool runs) => Assert.Equal(runs, new ApplyImageStep(new FakeContent(null)).CanRun(type));
+
+    [Fact]
+    public async Task PackageNotInPolicy_FailsNamingIt_WithoutDownloading()
+    {
+        using var folder = new TempFolder();
+        var source = new FakeContent(null);
+        using var log = new AgentLog(folder.Path);
+        var result = await new ApplyImageStep(source).RunAsync(Context(folder, log, Deployment(ContentOption.DownloadLocallyWhenNeeded, Package()),
+            new() { ["package"] = "DC100099", ["destination"] = folder.File("out.img") }), CancellationToken.None);
+
+        Assert.False(result.Succeeded);
+        Assert.StartsWith("Package DC100099 is not in the policy of deployment DC400001", result.Message, StringComparison.Ordinal);
+        Assert.Equal(0, source.Calls);
+        Assert.Contains("DC100099 is not in the policy", await File.ReadAllTextAsync(log.FilePath), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DestinationDirectoryMissing_FailsBeforeTheDownload()
+    {
+        using var folder = new TempFolder();
+        var source = new FakeContent(null);
+        using var log = new AgentLog(folder.Path);
+        var missing = Path.Combine(folder.Path, "no-such-dir", "out.img");
+        var result = await new ApplyImageStep(source).RunAsync(Context(folder, log, Deployment(ContentOption.DownloadLocallyWhenNeeded, Package()),
+            new() { ["package"] = "DC100001", ["destination"] = missing }), CancellationToken.None);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal($"The destination {missing} cannot be written: its directory {Path.Combine(folder.Path, "no-such-dir")} does not exist.", result.Message);
+        Assert.Equal(0, source.Calls);
+    }
+
+    [Fact]
+    public async Task ContentUnavailable_FailsWithTheReason()
+    {
+        using var folder = new TempFolder();
+        using var log = new AgentLog(folder.Path);
+        var source = new FakeContent(null, new ContentUnavailableException("Package DC100001 is set to transfer only via multicast ..."));
+        var result = await new ApplyImageStep(source).RunAsync(Context(folder, log, Deployment(ContentOption.DownloadLocallyWhenNeeded, Package()),
+            new() { ["package"] = "DC100001", ["destination"] = folder.File("out.img") }), CancellationToken.None);
+        Assert.False(result.Succeeded);
+        Assert.Equal("Package DC100001 is set to transfer only via multicast ...", result.Message);
+    }
+
+    [Fact]
+    public async Task RawImage_IsWrittenToTheFile_Sparse_WithDownloadThenApplyProgress()
+    {
+        using var folder = new TempFolder();
+        using var log = new AgentLog(folder.Path);
+        var image = new byte[8 << 20];
+        new Random(6).NextBytes(image.AsSpan(0, 1 << 20));
+        new Random(7).NextBytes(image.AsSpan(7 << 20));
+        var downloaded = folder.File("downloaded.img");
+        await File.WriteAllBytesAsync(downloaded, image);
+        var progress = new ProgressLog<StepProgress>();
+        var target = folder.File("disk.img");
+
+        var result = await new ApplyImageStep(new FakeContent(downloaded)).RunAsync(Context(folder, log, Deployment(ContentOption.DownloadLocallyWhenNeeded, PackageOf(image)),
+            new() { ["package"] = "dc100001", ["destination"] = target }, progress), CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.Message);
+        Assert.Equal(image, await File.ReadAllBytesAsync(target));
+        Assert.Contains(progress.Reports, p => p.Percent == 35 && p.Text == "fake download");
+        Assert.Contains(progress.Reports, p => p.Percent == ApplyImageStep.DownloadPercent);
+        Assert.Equal(100, progress.Reports[^1].Percent);
+        Assert.Equal(progress.Reports.Select(p => p.Percent).Order(), progress.Reports.Select(p => p.Percent));
+    }
+
+    [Fact]
+    public async Task OtherFile_IsPlacedAtTheDestination()
+    {
+        using var folder = new TempFolder();
+        using var log = new AgentLog(folder.Path);
+        var downloaded = folder.File("downloaded.bin");
+        await File.WriteAllTextAsync(downloaded, "unattend");
+        var target = folder.File("unattend.xml");
+        var content = Package(type: ImageType.File);
+
+        var result = await new ApplyImageStep(new FakeContent(downloaded)).RunAsync(Context(folder, log, Deployment(ContentOption.DownloadLocallyWhenNeeded, content),
+            new() { ["package"] = "DC100001", ["destination"] = target }), CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.Message);
+        Assert.Equal("unattend", await File.ReadAllTextAsync(target));
+    }
+
+    [Fact]
+    public async Task WimPackageWhoseFileIsNoWim_FailsWithTheImagingMessage()
+    {
+        using var folder = new TempFolder();
+        using var log = new AgentLog(folder.Path);
+        var downloaded = folder.File("downloaded.wim");
+        await File.WriteAllTextAsync(downloaded, "not a wim at all, just text");
+        var content = Package(type: ImageType.Wim);
+
+        var result = await new ApplyImageStep(new FakeContent(downloaded)).RunAsync(Context(folder, log, Deployment(ContentOption.DownloadLocallyWhenNeeded, content),
+            new() { ["package"] = "DC100001", ["imageIndex"] = "1", ["destination"] = folder.File("target") }), CancellationToken.None);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains(downloaded, result.Message, StringComparison.Ordinal);
+    }
+
+    private static StepContext Context(TempFolder folder, AgentLog log, PolicyDeployment deployment, Dictionary<string, string> parameters, IProgress<StepProgress>? progress = null) => new()
+    {
+        Deployment = deployment,
+        Index = 0,
+        Step = new TaskSequenceStep("Apply", StepType.ApplyOperatingSystemImage, parameters),
+        Parameters = parameters,
+        Variables = new Dictionary<string, string>(),
+        WorkDirectory = folder.Path,
+        Options = Options(folder.Path),
+        Log = log,
+        Progress = progress ?? new ProgressLog<StepProgress>(),
+    };
+
+    /// <summary>Hands out a file as if downloaded, reporting 50% of the download once.</summary>
+    private sealed class FakeContent(string? path, Exception? error = null) : IContentSource
+    {
+        public int Calls { get; private set; }
+
+        public Task<string> AcquireAsync(PolicyDeployment deployment, PolicyContent content, string workDirectory, IProgress<StepProgress>? progress, CancellationToken cancellationToken)
+        {
+            Calls++;
+            if (error is not null)
+            {
+                throw error;
+            }
+
+            progress?.Report(new StepProgress(50, "fake download"));
+            return Task.FromResult(path!);
+        }
+    }
+}
