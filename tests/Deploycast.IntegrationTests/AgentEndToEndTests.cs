@@ -1,0 +1,272 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Deploycast.DistributionPoint.Settings;
+
+namespace Deploycast.IntegrationTests;
+
+/// <summary>
+/// The whole system on loopback as an administrator and a lab would use it: a real server, packages imported through
+/// the API, a task sequence deployed to a collection, and <c>deploycast agent</c> processes that register, get policy,
+/// receive by multicast, verify and apply. Results are checked with third-party tools (e2fsck, wimapply's output
+/// compared with the source tree).
+/// </summary>
+public sealed class AgentEndToEndTests
+{
+    private static readonly TimeSpan AgentTimeout = TimeSpan.FromMinutes(4);
+
+    [Fact]
+    public async Task FourAgents_ReceiveRawAndWimByMulticast_OneKilledMidDownloadResumes()
+    {
+        Assert.True(Tools.Have("mkfs.ext4", "e2fsck", "wimcapture"), "This test needs e2fsprogs and wimtools; .ci/run installs them (apt-get install e2fsprogs wimtools).");
+
+        await using var server = await DistributionPointServer.StartAsync();
+        var lab = await Lab.CreateAsync(server, randomMegabytes: 24);
+
+        // Slow the session enough that one agent can be killed in the middle of its download.
+        Assert.Empty(server.Role.UpdateSettings(server.Role.Settings with { ClientTransferRate = 60_000_000 }));
+        var deployment = await lab.DeployAsync(imageTypeSteps: true);
+
+        var agents = Enumerable.Range(1, 4).Select(lab.StartAgent).ToList();
+        var victim = agents[3];
+        await WaitForAsync(() => victim.Process.Output.Contains("DC100001 by multicast:", StringComparison.Ordinal), TimeSpan.FromMinutes(2), victim.Process);
+        victim.Process.Kill();
+        var restarted = lab.StartAgent(4);
+
+        foreach (var agent in agents.Take(3).Append(restarted))
+        {
+            Assert.True(0 == await agent.Process.WaitAsync(AgentTimeout), $"agent {agent.Number} failed:\n{agent.Process.Output}");
+        }
+
+        foreach (var number in Enumerable.Range(1, 4))
+        {
+            var data = lab.AgentData(number);
+            var fsck = await Tools.RunAsync("e2fsck", "-fn", Path.Combine(data, "disk.img"));
+            Assert.True(fsck.ExitCode == 0, $"e2fsck on agent {number}'s disk: {fsck.Output}");
+            Tools.AssertSameTree(lab.Tree, Path.Combine(data, "wim"));
+        }
+
+        // The killed agent resumed: its second run reports a download that did not start from zero, or finished the
+        // session it had joined; either way the log shows two starts and one success.
+        var log = await File.ReadAllTextAsync(Path.Combine(lab.AgentData(4), "deploycast-agent.log"));
+        Assert.Equal(2, CountOf(log, "Deploycast agent starting"));
+        Assert.Contains("resum", log, StringComparison.OrdinalIgnoreCase);
+
+        var summary = await lab.SummaryAsync(deployment);
+        Assert.Equal(4, summary.GetProperty("success").GetInt32());
+        Assert.Equal(0, summary.GetProperty("error").GetInt32());
+    }
+
+    [Fact]
+    public async Task MulticastDisabled_AgentsFallBackToHttp()
+    {
+        await using var server = await DistributionPointServer.StartAsync();
+        var lab = await Lab.CreateAsync(server, randomMegabytes: 4);
+        Assert.Empty(server.Role.UpdateSettings(server.Role.Settings with { Enabled = false }));
+        var deployment = await lab.DeployAsync(imageTypeSteps: false);
+
+        var agents = Enumerable.Range(1, 2).Select(lab.StartAgent).ToList();
+        foreach (var agent in agents)
+        {
+            Assert.True(0 == await agent.Process.WaitAsync(AgentTimeout), $"agent {agent.Number} failed:\n{agent.Process.Output}");
+            Assert.Contains("by unicast", agent.Process.Output, StringComparison.Ordinal);
+            var fsck = await Tools.RunAsync("e2fsck", "-fn", Path.Combine(lab.AgentData(agent.Number), "disk.img"));
+            Assert.Equal(0, fsck.ExitCode);
+        }
+
+        Assert.Equal(2, (await lab.SummaryAsync(deployment)).GetProperty("success").GetInt32());
+    }
+
+    [Fact]
+    public async Task MulticastOnlyPackage_WithMulticastDisabled_FailsWithAClearStatusMessage()
+    {
+        await using var server = await DistributionPointServer.StartAsync();
+        var lab = await Lab.CreateAsync(server, randomMegabytes: 2, multicastOnly: true);
+        Assert.Empty(server.Role.UpdateSettings(server.Role.Settings with { Enabled = false }));
+        var deployment = await lab.DeployAsync(imageTypeSteps: false);
+
+        var agent = lab.StartAgent(1);
+        Assert.Equal(1, await agent.Process.WaitAsync(AgentTimeout));
+        var summary = await lab.SummaryAsync(deployment);
+        Assert.Equal(1, summary.GetProperty("error").GetInt32());
+        var message = summary.GetProperty("devices")[0].GetProperty("state").GetProperty("message").GetString()!;
+        Assert.Contains("only via multicast", message, StringComparison.OrdinalIgnoreCase);
+        Assert.False(File.Exists(Path.Combine(lab.AgentData(1), "disk.img")), "nothing may be applied without verified content");
+    }
+
+    private static int CountOf(string text, string what)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, CliProcess process)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (watch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Waited {timeout} in vain; the agent printed:\n{process.Output}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>A lab: a source tree, its raw ext4 and WIM images imported as packages, devices, and agents.</summary>
+    private sealed class Lab
+    {
+        private readonly DistributionPointServer _server;
+        private readonly HttpClient _admin;
+        private readonly bool _multicastOnly;
+
+        private Lab(DistributionPointServer server, bool multicastOnly)
+        {
+            _server = server;
+            _multicastOnly = multicastOnly;
+            _admin = server.Http(DistributionPointServer.AdminToken);
+        }
+
+        public string Tree => _server.Directory.File("tree");
+
+        public static async Task<Lab> CreateAsync(DistributionPointServer server, int randomMegabytes, bool multicastOnly = false)
+        {
+            var lab = new Lab(server, multicastOnly);
+            Tools.MakeTree(lab.Tree, randomMegabytes);
+            var raw = server.Directory.File("disk.img");
+            var wim = server.Directory.File("tree.wim");
+            Assert.Equal(0, (await Tools.RunAsync("mkfs.ext4", "-q", "-d", lab.Tree, raw, $"{randomMegabytes + 24}M")).ExitCode);
+            await lab.ImportAsync("Lab disk", raw);
+            if (Tools.Have("wimcapture"))
+            {
+                Assert.Equal(0, (await Tools.RunAsync("wimcapture", lab.Tree, wim, "Lab")).ExitCode);
+                await lab.ImportAsync("Lab WIM", wim);
+            }
+
+            var devices = Enumerable.Range(1, 4).Select(n => new { name = $"LAB-PC-{n:D2}", macAddresses = new[] { Mac(n) } }).ToArray();
+            using var response = await lab._admin.PostAsJsonAsync("/api/v1/devices", new { devices });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return lab;
+        }
+
+        public async Task<string> DeployAsync(bool imageTypeSteps)
+        {
+            var steps = new List<object>
+            {
+                new { name = "Apply the disk", type = "ApplyOperatingSystemImage", parameters = new Dictionary<string, string> { ["package"] = "DC100001", ["destination"] = "%_DCDataDirectory%/disk.img" } },
+            };
+            if (imageTypeSteps)
+            {
+                steps.Add(new { name = "Apply the WIM", type = "ApplyDataImage", parameters = new Dictionary<string, string> { ["package"] = "DC100002", ["imageIndex"] = "1", ["destination"] = "%_DCDataDirectory%/wim" } });
+            }
+
+            var sequence = await PostAsync("/api/v1/task-sequences", new { name = "Image the lab", steps });
+            var collection = await PostAsync("/api/v1/collections", new { name = "Lab", rules = new[] { new { kind = "NamePattern", value = "LAB-PC-*" } } });
+            var deployment = await PostAsync("/api/v1/deployments", new
+            {
+                taskSequenceId = sequence.GetProperty("id").GetString(),
+                collectionId = collection.GetProperty("id").GetString(),
+                purpose = "Required",
+            });
+            return deployment.GetProperty("id").GetString()!;
+        }
+
+        public string AgentData(int number) => _server.Directory.File($"agent{number}");
+
+        public (int Number, CliProcess Process) StartAgent(int number) => (number, CliProcess.Start(
+            "agent", "--server", _server.Url.ToString(), "--fingerprint", _server.Started.CertificateFingerprint,
+            "--data-dir", AgentData(number), "--name", $"minint-{number}", "--mac", Mac(number), "--once"));
+
+        public async Task<JsonElement> SummaryAsync(string deployment)
+        {
+            using var response = await _admin.GetAsync($"/api/v1/deployments/{deployment}/summary");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await response.Content.ReadFromJsonAsync<JsonElement>();
+        }
+
+        private static string Mac(int n) => $"02:00:00:00:01:{n:x2}";
+
+        private async Task ImportAsync(string name, string path) =>
+            await PostAsync("/api/v1/packages", new { name, sourcePath = path, multicastOnly = _multicastOnly });
+
+        private async Task<JsonElement> PostAsync(string path, object body)
+        {
+            using var response = await _admin.PostAsJsonAsync(path, body);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Created, $"{path}: {(int)response.StatusCode} {text}");
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
+    }
+}
+
+/// <summary>Third-party tools the end-to-end tests check results with.</summary>
+internal static class Tools
+{
+    public static bool Have(params string[] tools) => tools.All(tool =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Append("/sbin").Append("/usr/sbin")
+            .Any(dir => File.Exists(Path.Combine(dir, tool))));
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(string tool, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>A tree like a small OS image: nested folders, random binaries, text, an empty file, a symlink.</summary>
+    public static void MakeTree(string root, int randomMegabytes)
+    {
+        Directory.CreateDirectory(Path.Combine(root, "Windows", "System32", "drivers"));
+        Directory.CreateDirectory(Path.Combine(root, "Users", "Public"));
+        var random = new Random(42);
+        var big = new byte[randomMegabytes << 20];
+        random.NextBytes(big);
+        File.WriteAllBytes(Path.Combine(root, "Windows", "System32", "big.dll"), big);
+        for (var i = 0; i < 20; i++)
+        {
+            var small = new byte[random.Next(1, 64 << 10)];
+            random.NextBytes(small);
+            File.WriteAllBytes(Path.Combine(root, "Windows", "System32", "drivers", $"driver{i}.sys"), small);
+        }
+
+        File.WriteAllText(Path.Combine(root, "Users", "Public", "readme.txt"), "imaged by deploycast\n");
+        File.WriteAllBytes(Path.Combine(root, "Users", "Public", "empty"), []);
+        File.CreateSymbolicLink(Path.Combine(root, "Users", "link"), "Public/readme.txt");
+    }
+
+    /// <summary>Every file and link of <paramref name="expected"/> is in <paramref name="actual"/> with the same bytes.</summary>
+    public static void AssertSameTree(string expected, string actual)
+    {
+        var want = Directory.EnumerateFileSystemEntries(expected, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(expected, p)).Order().ToList();
+        var have = Directory.EnumerateFileSystemEntries(actual, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(actual, p)).Order().ToList();
+        Assert.Equal(want, have);
+        foreach (var relative in want)
+        {
+            var source = new FileInfo(Path.Combine(expected, relative));
+            var copy = new FileInfo(Path.Combine(actual, relative));
+            if (source.LinkTarget is not null)
+            {
+                Assert.Equal(source.LinkTarget, copy.LinkTarget);
+            }
+            else if (!Directory.Exists(source.FullName))
+            {
+                Assert.True(File.ReadAllBytes(source.FullName).AsSpan().SequenceEqual(File.ReadAllBytes(copy.FullName)), $"{relative} differs");
+            }
+        }
+    }
+}
