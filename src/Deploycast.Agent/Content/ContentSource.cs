@@ -157,8 +157,8 @@ public sealed class ContentSource : IContentSource
         }
 
         var siteKeyFingerprint = SiteKeyFingerprint(id);
-        VerifiedCopy.Unmark(path);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        VerifiedCopy.Unmark(path);
         var failures = new List<string>();
         foreach (var dp in content.DistributionPoints)
         {
