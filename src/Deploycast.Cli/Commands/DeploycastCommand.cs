@@ -20,7 +20,7 @@ internal static class DeploycastCommand
         DeployCommand.Create(),
         DeployCommand.CreateDeployment(),
         StatusCommand.Create(),
-        AgentCommand.Create(),
+        Deploycast.Agent.AgentCommand.Create(),
     };
 
     /// <summary>

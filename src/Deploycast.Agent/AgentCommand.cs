@@ -1,14 +1,15 @@
 using System.CommandLine;
 using System.Net;
-using Deploycast.Agent;
-using Deploycast.Cli.Admin;
+namespace Deploycast.Agent;
 
-namespace Deploycast.Cli.Commands;
-
-/// <summary><c>deploycast agent</c>: registers this computer, fetches its policy and runs the task sequences deployed to it.</summary>
-internal static class AgentCommand
+/// <summary>
+/// <c>deploycast agent</c> (and the stand-alone <c>deploycast-agent</c>): registers this computer, fetches its policy
+/// and runs the task sequences deployed to it.
+/// </summary>
+public static class AgentCommand
 {
-    public static Command Create()
+    /// <summary>The command, named <paramref name="commandName"/>.</summary>
+    public static Command Create(string commandName = "agent")
     {
         var server = new Option<Uri>("--server", "-s")
         {
@@ -58,7 +59,7 @@ internal static class AgentCommand
         var restart = new Option<string?>("--restart-command") { Description = "command a Restart Computer step runs when it names none (default 'systemctl reboot')" };
         var run = new Option<string?>("--run") { Description = "run this available deployment now (required ones run by themselves)" };
         var once = new Option<bool>("--once") { Description = "exit once the deployments due now have run, instead of waiting for more" };
-        var command = new Command("agent", "Run the agent: register this computer, get its policy, run the task sequences deployed to it and report status.")
+        var command = new Command(commandName, "Run the agent: register this computer, get its policy, run the task sequences deployed to it and report status.")
         {
             server, fingerprint, dataDir, name, macs, uuid, multicastInterface, poll, restart, run, once,
         };
