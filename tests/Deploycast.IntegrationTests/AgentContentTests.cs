@@ -92,6 +92,29 @@ public sealed class AgentContentTests
     }
 
     [Fact]
+    public async Task DeploymentWithoutUnicastFallback_WhileTheDpHasMulticastDisabled_IsUnavailable_AndNothingIsFetchedByHttp()
+    {
+        await using var site = await AgentContentSite.StartAsync();
+        var image = RawImageWithHoles(site.Server.Directory.File("lab.img"), 2 << 20, seed: 6);
+        var packageId = await site.ImportAsync(image, ImageType.Raw);
+        var (deviceId, credential) = await site.RegisterDeviceAsync("minint-nofallback");
+        await site.DeployAsync(deviceId, ContentOption.DownloadLocallyWhenNeeded, allowUnicastFallback: false, packageId);
+        var policy = await site.PolicyAsync(credential);
+        var deployment = Assert.Single(policy.Deployments);
+        Assert.False(deployment.Content[0].UnicastAllowed);
+        await site.SetMulticastEnabledAsync(false);
+
+        using var work = new TempDirectory();
+        var error = await Assert.ThrowsAsync<ContentUnavailableException>(() =>
+            site.ContentSource(work.Path, "minint-nofallback", credential, policy).AcquireAsync(deployment, deployment.Content[0], work.Path, null, CancellationToken.None));
+
+        Assert.Contains($"Package {packageId} version 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has multicast disabled", error.Message, StringComparison.Ordinal);
+        Assert.Contains("allow unicast fallback on the deployment", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(ContentSource.ContentPath(work.Path, deployment.Content[0])));
+    }
+
+    [Fact]
     public async Task EncryptedPackage_ReachesTheDeviceItIsDeployedTo_ButNotAnother()
     {
         await using var site = await AgentContentSite.StartAsync();
