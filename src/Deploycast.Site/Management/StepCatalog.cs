@@ -21,7 +21,7 @@ public static partial class StepCatalog
         [StepType.RunCommandLine] =
         [
             new("commandLine", StepParameterKind.Text, Required: true, "The command, run by /bin/sh -c (cmd.exe /c on Windows)."),
-            new("workingDirectory", StepParameterKind.Text, Required: false, "The directory it starts in; default the agent's data directory."),
+            new("workingDirectory", StepParameterKind.Text, Required: false, "The directory it starts in; default the deployment's work directory on the agent (<data>/deployments/<deployment id>)."),
             new("timeoutSeconds", StepParameterKind.Integer, Required: false, "Seconds before the command is killed and the step fails; default 3600.", Min: 1, Max: 7 * 86_400, Default: "3600"),
             new("successCodes", StepParameterKind.IntegerList, Required: false, "Exit codes that mean success, separated by spaces or commas; default 0.", Default: "0"),
         ],
