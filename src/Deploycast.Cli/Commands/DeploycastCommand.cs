@@ -8,6 +8,7 @@ internal static class DeploycastCommand
 {
     public static RootCommand Create() => new("Deploycast: deploy operating-system images to many computers at once over multicast.")
     {
+        QuickstartCommand.Create(),
         SendCommand.Create(),
         ReceiveCommand.Create(),
         ServerCommand.Create(),

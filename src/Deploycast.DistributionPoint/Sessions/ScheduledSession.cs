@@ -38,6 +38,9 @@ internal sealed class ScheduledSession(
     public string? Failure { get; set; }
     public double? Rate { get; set; }
 
+    /// <summary>Bytes the sender has put on the wire (headers included), from its latest report.</summary>
+    public long BytesOnWire { get; set; }
+
     /// <summary>The later of the last request for this session and the last client to finish; idle time counts from it.</summary>
     public DateTimeOffset LastActivity { get; set; } = created;
 
@@ -112,7 +115,10 @@ internal sealed class ScheduledSession(
         Started,
         Ended,
         Failure,
-        Clients.Values.Select(c => c.ToSnapshot()).ToArray());
+        Clients.Values.Select(c => c.ToSnapshot()).ToArray())
+    {
+        BytesOnWire = BytesOnWire,
+    };
 }
 
 /// <summary>One client in one session; guarded by the scheduler's lock.</summary>

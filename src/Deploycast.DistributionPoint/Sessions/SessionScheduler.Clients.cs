@@ -112,6 +112,7 @@ public sealed partial class SessionScheduler
     private void ApplySummary(ScheduledSession session, SenderSummary summary, MulticastSettings settings, DateTimeOffset now, Batch batch)
     {
         session.Rate = summary.RateBitsPerSecond;
+        session.BytesOnWire = summary.BytesOnWire;
         foreach (var report in summary.Receivers)
         {
             if (!session.ByReceiver.TryGetValue(report.ReceiverId, out var client))

@@ -37,4 +37,8 @@ public sealed record SessionSnapshot(
     DateTimeOffset? Started,
     DateTimeOffset? Ended,
     string? Failure,
-    IReadOnlyList<SessionClientSnapshot> Clients);
+    IReadOnlyList<SessionClientSnapshot> Clients)
+{
+    /// <summary>Bytes the sender has put on the wire so far, headers included (what multicast cost the network).</summary>
+    public long BytesOnWire { get; init; }
+}
