@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -55,10 +56,11 @@ public static class ServerHost
         var certificate = TlsCertificate.LoadOrCreate(dpOptions.DataDirectory, dpOptions.CertificatePath, dpOptions.CertificatePassword, out _);
         builder.Services.AddSingleton(new TlsIdentity(TlsCertificate.Fingerprint(certificate)));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen, listen => listen.UseHttps(certificate)));
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = RequestBodyProblems.Describe);
+        builder.Services.Configure<RouteHandlerOptions>(route => route.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
-            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            json.SerializerOptions.Converters.Add(new EnumNameConverter());
             json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         builder.Services.AddDistributionPoint(builder.Configuration);
@@ -71,7 +73,11 @@ public static class ServerHost
         builder.Services.AddSite(builder.Configuration, dpOptions.DataDirectory);
 
         var app = builder.Build();
-        app.UseExceptionHandler();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // A body that does not bind (bad JSON, a wrong type, an unknown enum name) is the caller's mistake: 400.
+            StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         app.MapDistributionPoint();
         app.MapSite();

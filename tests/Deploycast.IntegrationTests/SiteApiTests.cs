@@ -60,6 +60,9 @@ public sealed class SiteApiTests
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Contains("DC199999", (await missing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
 
+        errors = await ErrorsAsync(await http.PostAsJsonAsync("/api/v1/collections", new { name = "Lab", rules = new[] { new { kind = "Bogus", value = "x" } } }));
+        Assert.Equal("'Bogus' is not one of NamePattern, MacPrefix, IPv4Subnet.", Assert.Single(errors["rules[0].kind"]));
+
         using var malformed = await http.PostAsync("/api/v1/collections", new StringContent("{\"name\": ", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
     }
