@@ -17,4 +17,7 @@ internal static partial class SiteLog
 
     [LoggerMessage(EventId = 5103, Level = LogLevel.Information, Message = "Deployment {DeploymentId}: task sequence {TaskSequenceId} to collection {CollectionId} ({Purpose})")]
     public static partial void Deployed(ILogger logger, string deploymentId, string taskSequenceId, string collectionId, DeploymentPurpose purpose);
+
+    [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "Device {DeviceId} '{Name}' registered again without its credential; it waits for approval (another computer may claim its MAC address)")]
+    public static partial void ConflictingRegistration(ILogger logger, long deviceId, string name);
 }

@@ -119,7 +119,7 @@ public static class SiteEndpoints
 
     private static async Task<IResult> Register(DeviceEntry? body, SiteManager site, HttpContext context, CancellationToken ct)
     {
-        var registration = await site.RegisterDeviceAsync(body, context.Connection.RemoteIpAddress, ct).ConfigureAwait(false);
+        var registration = await site.RegisterDeviceAsync(body, context.Connection.RemoteIpAddress, ct, SiteAuthorization.BearerToken(context)).ConfigureAwait(false);
         return Results.Ok(new RegistrationResponse(registration.Device.Id, registration.Device.Name, registration.Device.Approval, registration.Credential));
     }
 

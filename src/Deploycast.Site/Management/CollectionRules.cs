@@ -92,9 +92,19 @@ public static class CollectionRules
         _ => false,
     };
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
+
     private static bool WildcardMatch(string pattern, string name)
     {
-        var regex = "^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$";
-        return Regex.IsMatch(name, regex, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+        // Compiled once per pattern: policy is resolved for every agent poll, against every name rule.
+        var regex = Patterns.GetOrAdd(pattern, static p => new Regex(
+            "^" + Regex.Escape(p).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)));
+        if (Patterns.Count > 10_000)
+        {
+            Patterns.Clear();
+        }
+
+        return regex.IsMatch(name);
     }
 }

@@ -8,6 +8,7 @@ namespace Deploycast.Site.Management;
 public sealed partial class SiteManager
 {
     private const int MaxImportLines = 100_000;
+    private const int MaxMacAddresses = 16;
 
     /// <summary>
     /// Imports computers (ConfigMgr's "Import Computer Information"): each known by name and MAC addresses and/or SMBIOS
@@ -73,7 +74,16 @@ public sealed partial class SiteManager
             {
                 var device = existing[0];
                 await _store.UpdateDeviceAsync(
-                    device with { Name = name, MacAddresses = device.MacAddresses.Union(macs).ToArray(), SmbiosUuid = uuid ?? device.SmbiosUuid, IsUnknown = false },
+                    device with
+                    {
+                        Name = name,
+                        MacAddresses = device.MacAddresses.Union(macs).ToArray(),
+                        SmbiosUuid = uuid ?? device.SmbiosUuid,
+                        IsUnknown = false,
+
+                        // An unknown computer that waits and is now imported is known: it gets an imported device's approval.
+                        Approval = device.Approval == DeviceApproval.Pending ? ImportedApproval : device.Approval,
+                    },
                     cancellationToken).ConfigureAwait(false);
                 ids.Add(device.Id);
                 updated++;
@@ -147,7 +157,7 @@ public sealed partial class SiteManager
 
         var device = await GetDeviceAsync(id, cancellationToken).ConfigureAwait(false);
         var updated = device with { Approval = approval };
-        await _store.UpdateDeviceAsync(updated, cancellationToken).ConfigureAwait(false);
+        await _store.SetDeviceApprovalAsync(id, approval, cancellationToken).ConfigureAwait(false);
         SiteLog.DeviceApproval(_logger, id, device.Name, approval);
         return updated;
     }
@@ -165,7 +175,7 @@ public sealed partial class SiteManager
     /// computer, or one that registered before); otherwise an unknown computer is added. The device gets a new
     /// credential each time (shown once; the site keeps its hash), and is approved by <see cref="SiteOptions.DeviceApproval"/>.
     /// </summary>
-    public async Task<DeviceRegistration> RegisterDeviceAsync(DeviceEntry? request, IPAddress? remoteAddress, CancellationToken cancellationToken)
+    public async Task<DeviceRegistration> RegisterDeviceAsync(DeviceEntry? request, IPAddress? remoteAddress, CancellationToken cancellationToken, string? presentedCredential = null)
     {
         var errors = new ValidationErrors();
         var name = errors.Name("name", request?.Name);
@@ -200,21 +210,46 @@ public sealed partial class SiteManager
             errors.Add("macAddresses", "Registration needs at least one MAC address or the SMBIOS UUID.");
         }
 
+        if (macs.Count > MaxMacAddresses)
+        {
+            errors.Add("macAddresses", $"At most {MaxMacAddresses} MAC addresses per computer; {macs.Count} were given.");
+        }
+
+        if (request?.IPv4Address is { } claimed && !(IPAddress.TryParse(claimed, out var parsedClaim) && parsedClaim.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && claimed.Count(c => c == '.') == 3))
+        {
+            errors.Add("ipv4Address", $"'{claimed}' is not an IPv4 address.");
+        }
+
         errors.ThrowIfAny();
+
+        // The address the site sees wins over the one the computer claims (subnet rules must not be steered by a
+        // client); the claim counts only when the site sees loopback (the agent on the server itself, or a proxy).
         var address = remoteAddress is { } a ? (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a) : null;
-        var ipv4 = request!.IPv4Address ?? (address?.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? address.ToString() : null);
+        var seen = address is { AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork } && !IPAddress.IsLoopback(address) ? address.ToString() : null;
+        var ipv4 = seen ?? request!.IPv4Address;
         var found = await _store.FindDevicesAsync(macs, uuid, cancellationToken).ConfigureAwait(false);
         Device device;
         if (found.Count > 0)
         {
             var existing = found[0];
+            // A computer that registered before and now comes without its credential may be another machine claiming
+            // its MAC address: it waits for an administrator (ConfigMgr's conflicting record), unless all are approved.
+            var holdsCredential = presentedCredential is not null
+                && (await _store.FindDeviceByCredentialAsync(HashSecret(presentedCredential), cancellationToken).ConfigureAwait(false))?.Id == existing.Id;
+            var conflicting = existing.LastContact is not null && !holdsCredential;
             var approval = existing.Approval switch
             {
                 DeviceApproval.Blocked => DeviceApproval.Blocked,
                 _ when _options.DeviceApproval == DeviceApprovalMode.AutoApproveAll => DeviceApproval.Approved,
+                _ when conflicting => DeviceApproval.Pending,
                 _ when _options.DeviceApproval == DeviceApprovalMode.AutoApproveKnown && !existing.IsUnknown => DeviceApproval.Approved,
                 _ => existing.Approval,
             };
+            if (conflicting && approval == DeviceApproval.Pending)
+            {
+                SiteLog.ConflictingRegistration(_logger, existing.Id, existing.Name);
+            }
+
             device = existing with
             {
                 Name = existing.IsUnknown ? name! : existing.Name,

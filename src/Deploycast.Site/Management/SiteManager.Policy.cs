@@ -76,10 +76,11 @@ public sealed partial class SiteManager
             multicast, package.EncryptMulticast && multicast, package.MulticastOnly, unicast, distributionPoints);
     }
 
-    /// <summary>Whether a package version is deployed to a device now (so it may have the version's session key or its
-    /// encrypted content).</summary>
+    /// <summary>Whether a package is deployed to a device now (so it may have the session key or the encrypted content of
+    /// any of its versions: an agent that started on version 1 finishes it after version 2 is published).</summary>
     public async Task<bool> IsDeployedContentAsync(Device device, string packageId, int version, CancellationToken cancellationToken)
     {
+        _ = version;
         if (device.Approval != DeviceApproval.Approved)
         {
             return false;
@@ -87,6 +88,6 @@ public sealed partial class SiteManager
 
         var policy = await GetPolicyAsync(device, cancellationToken).ConfigureAwait(false);
         return policy.Deployments.SelectMany(d => d.Content)
-            .Any(c => string.Equals(c.PackageId, packageId, StringComparison.OrdinalIgnoreCase) && c.Version == version);
+            .Any(c => string.Equals(c.PackageId, packageId, StringComparison.OrdinalIgnoreCase));
     }
 }

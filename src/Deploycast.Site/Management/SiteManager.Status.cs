@@ -59,6 +59,11 @@ public sealed partial class SiteManager
         Deployment? deployment = null;
         if (status.DeploymentId is not null)
         {
+            if (device.Approval != DeviceApproval.Approved)
+            {
+                throw new SiteForbiddenException($"Device {device.Id} is not approved; it cannot report on deployments.");
+            }
+
             deployment = await _store.GetDeploymentAsync(status.DeploymentId, cancellationToken).ConfigureAwait(false)
                 ?? throw SiteValidationException.One("deploymentId", $"There is no deployment '{status.DeploymentId}'.");
             var collection = await _store.GetCollectionAsync(deployment.CollectionId, cancellationToken).ConfigureAwait(false);
@@ -84,7 +89,7 @@ public sealed partial class SiteManager
                 cancellationToken).ConfigureAwait(false);
         }
 
-        await _store.UpdateDeviceAsync(device with { LastContact = now }, cancellationToken).ConfigureAwait(false);
+        await _store.TouchDeviceAsync(device.Id, now, null, cancellationToken).ConfigureAwait(false);
         StatusReported?.Invoke(message);
         return message;
     }

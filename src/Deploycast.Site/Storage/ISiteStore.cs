@@ -69,6 +69,13 @@ public interface ISiteStore : IAsyncDisposable
 
     Task<Device?> GetDeviceAsync(long id, CancellationToken cancellationToken);
 
+    /// <summary>Sets only a device's approval (a whole-record update could write back a stale approval); returns false
+    /// when there is no such device.</summary>
+    Task<bool> SetDeviceApprovalAsync(long id, DeviceApproval approval, CancellationToken cancellationToken);
+
+    /// <summary>Records that the device made contact (and its address, when given), touching nothing else.</summary>
+    Task<bool> TouchDeviceAsync(long id, DateTimeOffset time, string? ipv4Address, CancellationToken cancellationToken);
+
     /// <summary>Devices that have any of these MAC addresses (normalized) or this SMBIOS UUID.</summary>
     Task<IReadOnlyList<Device>> FindDevicesAsync(IReadOnlyCollection<string> macAddresses, Guid? smbiosUuid, CancellationToken cancellationToken);
 

@@ -141,6 +141,14 @@ internal abstract partial class SqlSiteStore
         }
     }
 
+    public async Task<bool> SetDeviceApprovalAsync(long id, DeviceApproval approval, CancellationToken cancellationToken) =>
+        await ExecuteAsync("UPDATE devices SET approval = @approval WHERE id = @id",
+            command => command.WithEnum("@approval", approval).With("@id", id), cancellationToken).ConfigureAwait(false) > 0;
+
+    public async Task<bool> TouchDeviceAsync(long id, DateTimeOffset time, string? ipv4Address, CancellationToken cancellationToken) =>
+        await ExecuteAsync("UPDATE devices SET last_contact = @time, ipv4_address = COALESCE(@ip, ipv4_address) WHERE id = @id",
+            command => command.With("@time", time).With("@ip", ipv4Address).With("@id", id), cancellationToken).ConfigureAwait(false) > 0;
+
     private static DbCommand BindDevice(DbCommand command, Device device) =>
         command.With("@name", device.Name).With("@macs", JsonSerializer.Serialize(device.MacAddresses, SiteStoreJson.Default.IReadOnlyListString))
             .With("@uuid", device.SmbiosUuid).WithEnum("@approval", device.Approval).With("@isUnknown", device.IsUnknown)

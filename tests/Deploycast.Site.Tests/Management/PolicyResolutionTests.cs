@@ -149,6 +149,45 @@ public sealed class PolicyResolutionTests
     }
 
     [Fact]
+    public async Task Register_AgainWithoutTheCredential_WaitsForApproval_WithItKeepsApproval()
+    {
+        await using var f = await SiteFixture.CreateAsync();
+        await f.AddDeviceAsync("LAB-PC-01", "00:15:5d:00:00:01");
+        var first = await f.Site.RegisterDeviceAsync(new DeviceEntry("x", ["00:15:5d:00:00:01"]), null, None);
+        Assert.Equal(DeviceApproval.Approved, first.Device.Approval);
+
+        // The same computer renewing its credential keeps its approval ...
+        var renewed = await f.Site.RegisterDeviceAsync(new DeviceEntry("x", ["00:15:5d:00:00:01"]), null, None, first.Credential);
+        Assert.Equal(DeviceApproval.Approved, renewed.Device.Approval);
+
+        // ... another machine claiming its MAC address without the credential gets nothing until an administrator says so.
+        var claim = await f.Site.RegisterDeviceAsync(new DeviceEntry("evil", ["00:15:5d:00:00:01"]), null, None);
+        Assert.Equal(DeviceApproval.Pending, claim.Device.Approval);
+        await Assert.ThrowsAsync<SiteForbiddenException>(() => f.Site.GetPolicyAsync(claim.Device, None));
+    }
+
+    [Fact]
+    public async Task Import_OfAWaitingUnknownComputer_ApprovesIt()
+    {
+        await using var f = await SiteFixture.CreateAsync();
+        var registration = await f.Site.RegisterDeviceAsync(new DeviceEntry("minint-1", ["00:15:5d:77:00:01"]), null, None);
+        Assert.Equal(DeviceApproval.Pending, registration.Device.Approval);
+        await f.Site.ImportDevicesAsync([new DeviceEntry("LAB-PC-77", ["00:15:5d:77:00:01"])], None);
+        var device = await f.Site.GetDeviceAsync(registration.Device.Id, None);
+        Assert.Equal((DeviceApproval.Approved, false, "LAB-PC-77"), (device.Approval, device.IsUnknown, device.Name));
+    }
+
+    [Fact]
+    public async Task Register_BadIPv4AndTooManyMacs_AreRefusedNamingTheField()
+    {
+        await using var f = await SiteFixture.CreateAsync();
+        var error = await Assert.ThrowsAsync<SiteValidationException>(() => f.Site.RegisterDeviceAsync(
+            new DeviceEntry("x", Enumerable.Range(0, 17).Select(i => $"00:15:5d:00:01:{i:x2}").ToList(), IPv4Address: "10.0.0"), null, None));
+        Assert.True(error.Errors.ContainsKey("macAddresses"));
+        Assert.True(error.Errors.ContainsKey("ipv4Address"));
+    }
+
+    [Fact]
     public async Task Register_ManualApproval_ImportedDevicesWaitToo()
     {
         await using var f = await SiteFixture.CreateAsync(new SiteOptions { DeviceApproval = DeviceApprovalMode.Manual });

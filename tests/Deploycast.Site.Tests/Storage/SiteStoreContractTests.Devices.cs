@@ -30,6 +30,22 @@ public abstract partial class SiteStoreContractTests
     }
 
     [StoreFact]
+    public async Task Device_ApprovalAndContact_ChangeOnlyTheirOwnColumns()
+    {
+        var added = await Store.AddDeviceAsync(
+            new Device(0, "LAB-PC-08", ["00:15:5d:01:02:08"], Uuid1, DeviceApproval.Pending, IsUnknown: false, "198.18.4.8", Time(1), null), Ct);
+
+        Assert.True(await Store.SetDeviceApprovalAsync(added.Id, DeviceApproval.Blocked, Ct));
+        Assert.True(await Store.TouchDeviceAsync(added.Id, Time(5), null, Ct));
+        AssertDevice(added with { Approval = DeviceApproval.Blocked, LastContact = Time(5) }, await Store.GetDeviceAsync(added.Id, Ct));
+
+        Assert.True(await Store.TouchDeviceAsync(added.Id, Time(6), "198.18.4.9", Ct));
+        AssertDevice(added with { Approval = DeviceApproval.Blocked, LastContact = Time(6), IPv4Address = "198.18.4.9" }, await Store.GetDeviceAsync(added.Id, Ct));
+        Assert.False(await Store.SetDeviceApprovalAsync(added.Id + 100, DeviceApproval.Approved, Ct));
+        Assert.False(await Store.TouchDeviceAsync(added.Id + 100, Time(7), null, Ct));
+    }
+
+    [StoreFact]
     public async Task Device_IdsOfDeletedDevicesAreNotGivenAgain()
     {
         var first = await Store.AddDeviceAsync(NewDevice("A"), Ct);
