@@ -56,6 +56,7 @@ public static class ServerHost
         var certificate = TlsCertificate.LoadOrCreate(dpOptions.DataDirectory, dpOptions.CertificatePath, dpOptions.CertificatePassword, out _);
         builder.Services.AddSingleton(new TlsIdentity(TlsCertificate.Fingerprint(certificate)));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen, listen => listen.UseHttps(certificate)));
+        builder.Services.Configure<ServerListen>(listen => listen.EndPoint = options.Listen);
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = RequestBodyProblems.Describe);
         builder.Services.Configure<RouteHandlerOptions>(route => route.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(json =>
@@ -120,7 +121,11 @@ public static class ServerHost
         var configured = app.Configuration["Site:AdvertisedUrl"];
         if (string.IsNullOrWhiteSpace(configured))
         {
-            return listening;
+            // Listening on every address: agents on other computers cannot use 127.0.0.1; tell them the host's name.
+            var endpoint = app.Services.GetRequiredService<IOptions<ServerListen>>().Value.EndPoint;
+            return endpoint is not null && (endpoint.Address.Equals(System.Net.IPAddress.Any) || endpoint.Address.Equals(System.Net.IPAddress.IPv6Any))
+                ? new UriBuilder(listening) { Host = System.Net.Dns.GetHostName() }.Uri
+                : listening;
         }
 
         if (!Uri.TryCreate(configured, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps)
@@ -141,3 +146,9 @@ public sealed record ServerStarted(
     string? NewAdminToken,
     string? NewClientToken,
     MulticastSettings Multicast);
+
+/// <summary>Where the server was asked to listen (for the address it advertises).</summary>
+internal sealed class ServerListen
+{
+    public System.Net.IPEndPoint? EndPoint { get; set; }
+}

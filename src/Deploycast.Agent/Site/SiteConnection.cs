@@ -60,10 +60,17 @@ public sealed class SiteConnection : IStatusReporter, IDisposable
     {
         if (_identity is null && File.Exists(_identityPath))
         {
-            var stored = JsonSerializer.Deserialize<AgentIdentity>(await File.ReadAllTextAsync(_identityPath, cancellationToken).ConfigureAwait(false), Json);
-            if (stored is not null && stored.Server == _options.Server)
+            try
             {
-                _identity = stored;
+                var stored = JsonSerializer.Deserialize<AgentIdentity>(await File.ReadAllTextAsync(_identityPath, cancellationToken).ConfigureAwait(false), Json);
+                if (stored is not null && stored.Server == _options.Server)
+                {
+                    _identity = stored;
+                }
+            }
+            catch (JsonException e)
+            {
+                _log.Warning(Component, $"{_identityPath} is unreadable ({e.Message}); registering again.");
             }
         }
 
@@ -179,8 +186,10 @@ public sealed class SiteConnection : IStatusReporter, IDisposable
                 };
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _identity.Credential);
                 using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-                if ((int)response.StatusCode >= 500)
+                if ((int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)
                 {
+                    // The site cannot take it now (or no longer knows this credential: the next policy fetch registers
+                    // again); keep it and everything after it for the next contact.
                     break;
                 }
 
@@ -192,7 +201,7 @@ public sealed class SiteConnection : IStatusReporter, IDisposable
 
                 sent++;
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 _log.Warning(Component, $"Status messages kept for later: the site is unreachable ({e.Message}).");
                 break;

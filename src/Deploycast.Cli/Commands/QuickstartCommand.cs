@@ -113,7 +113,7 @@ internal static class QuickstartCommand
         Console.WriteLine($"Web console: {started.Url} (sign in with the administrator token {admin})");
 
         var watch = Stopwatch.StartNew();
-        var agents = Enumerable.Range(1, clients).Select(i => AgentRunner.RunAsync(
+        var agents = Enumerable.Range(1, clients).Select(i => RunAgentAsync(i, AgentRunner.RunAsync(
             new AgentOptions
             {
                 Server = started.Url,
@@ -124,7 +124,7 @@ internal static class QuickstartCommand
                 Once = true,
             },
             console: null,
-            cancellationToken)).ToArray();
+            cancellationToken))).ToArray();
         var all = Task.WhenAll(agents);
         while (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken)).ConfigureAwait(false) != all)
         {
@@ -178,6 +178,20 @@ internal static class QuickstartCommand
 
         await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         return good == clients ? 0 : 1;
+    }
+
+    /// <summary>An agent that throws counts as failed with its message; the others go on and the summary is printed.</summary>
+    private static async Task<int> RunAgentAsync(int number, Task<int> agent)
+    {
+        try
+        {
+            return await agent.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Console.WriteLine($"  qs-pc-{number:D2}: the agent stopped with an error: {e.Message}");
+            return AgentExitCodes.Failed;
+        }
     }
 
     private static async Task ShowProgressAsync(SiteManager site, string deploymentId, TimeSpan elapsed, CancellationToken cancellationToken)
