@@ -20,7 +20,7 @@ set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 
-postgres="" no_postgres=0 pg_bin=/usr/lib/postgresql/15/bin build=1 log="" pass=()
+postgres="" pg_note="" no_postgres=0 pg_bin=/usr/lib/postgresql/15/bin build=1 log="" pass=()
 while [[ $# -gt 0 ]]; do
     case $1 in
         --postgres) postgres=$2; shift 2 ;;
@@ -76,7 +76,7 @@ start_postgres() {
                 -o "-k $pg_dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off" -w -t 60 start >/dev/null 2>&1; then
             pg_started=1
             postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Timeout=30;Command Timeout=300"
-            echo "site-bench: PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') started in $pg_dir on 127.0.0.1:$port (fsync=off)"
+            pg_note="site-bench: PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') started in $pg_dir on 127.0.0.1:$port (fsync=off)"
             return 0
         fi
         grep -q "Address already in use" "$pg_dir/server.log" 2>/dev/null || break
@@ -99,8 +99,11 @@ if [[ $no_postgres == 0 ]]; then
 fi
 args+=("${pass[@]}")
 
-run() { dotnet run -c Release --no-build --project "$REPO/benchmarks/Deploycast.Benchmarks" -- "${args[@]}"; }
-echo "site-bench: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+run() {
+    [[ -n "$pg_note" ]] && echo "$pg_note"
+    echo "site-bench: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    dotnet run -c Release --no-build --project "$REPO/benchmarks/Deploycast.Benchmarks" -- "${args[@]}"
+}
 if [[ -n "$log" ]]; then
     run 2>&1 | tee "$log"
     exit "${PIPESTATUS[0]}"

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Deploycast.Site.Management;
 using Deploycast.Site.Model;
@@ -28,7 +29,32 @@ namespace Deploycast.Benchmarks;
 /// </summary>
 internal static class SiteServerBenchmark
 {
-    public static void Run(string[] args) => RunAsync(args).GetAwaiter().GetResult();
+    // SQLite directories of this run, removed on Ctrl-C or SIGTERM too (the process then ends without running finally blocks).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> s_directories = new(StringComparer.Ordinal);
+
+    public static void Run(string[] args)
+    {
+        void RemoveDirectories(PosixSignalContext context)
+        {
+            foreach (var directory in s_directories.Keys)
+            {
+                try
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, RemoveDirectories);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, RemoveDirectories);
+        RunAsync(args).GetAwaiter().GetResult();
+    }
 
     private sealed class Options
     {
@@ -190,11 +216,13 @@ internal static class SiteServerBenchmark
     private static async Task<Target> OpenSqliteAsync(string label, string parent)
     {
         var directory = Path.Combine(Path.GetFullPath(parent), "deploycast-site-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        s_directories[directory] = true;
         var store = SiteStore.Open(new SiteStoreOptions { DataDirectory = directory });
         var target = await CreateTargetAsync(label, store, async () =>
         {
             await store.DisposeAsync().ConfigureAwait(false);
             Directory.Delete(directory, recursive: true);
+            s_directories.TryRemove(directory, out _);
         }).ConfigureAwait(false);
 
         // What the store's connections run with (it sets journal_mode and busy_timeout, not synchronous).
