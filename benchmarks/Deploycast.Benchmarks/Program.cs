@@ -7,6 +7,7 @@ public static class Program
     /// <summary>
     /// <c>sim ...</c> runs the simulated bottleneck benchmark; <c>import FILE</c> the content library import;
     /// <c>imaging ...</c> WIM and raw apply against wimapply and dd;
+    /// <c>site ...</c> the site server's operations on SQLite and PostgreSQL;
     /// anything else goes to BenchmarkDotNet
     /// (for example <c>--filter '*Fec*'</c>).
     /// </summary>
@@ -21,6 +22,12 @@ public static class Program
         if (args.Length > 1 && args[0] == "import")
         {
             ContentImportBenchmark.Run(args[1..]);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "site")
+        {
+            SiteServerBenchmark.Run(args[1..]);
             return;
         }
 

@@ -81,19 +81,20 @@ internal abstract partial class SqlSiteStore
         }
 
         var macNames = SqlValues.ParameterNames("mac", macs.Count);
-        var conditions = new List<string>(2);
+        // One id list from a UNION, so each side uses its index (an OR of the two made PostgreSQL read every device).
+        var sources = new List<string>(2);
         if (macs.Count > 0)
         {
-            conditions.Add($"id IN (SELECT device_id FROM device_macs WHERE mac IN ({string.Join(", ", macNames)}))");
+            sources.Add($"SELECT device_id FROM device_macs WHERE mac IN ({string.Join(", ", macNames)})");
         }
 
         if (smbiosUuid is not null)
         {
-            conditions.Add("smbios_uuid = @uuid");
+            sources.Add("SELECT id FROM devices WHERE smbios_uuid = @uuid");
         }
 
         return await QueryAsync(
-            $"SELECT {DeviceColumns} FROM devices WHERE {string.Join(" OR ", conditions)} ORDER BY id",
+            $"SELECT {DeviceColumns} FROM devices WHERE id IN ({string.Join(" UNION ", sources)}) ORDER BY id",
             c =>
             {
                 c.WithList(macNames, macs);
