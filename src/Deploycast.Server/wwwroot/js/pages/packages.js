@@ -57,7 +57,7 @@ export function mount(container) {
       h('td', {}, p.imageType),
       h('td', { class: 'num' }, String(p.latestVersion)),
       OPTIONS.map((o) => h('td', { class: 'toggle' }, toggle(p, o, error))),
-      h('td', { 'data-distribution': p.id }, 'Loading…', error));
+      h('td', {}, h('div', { 'data-distribution': p.id }, 'Loading…'), error));
   }
 
   function toggle(p, option, error) {
@@ -84,7 +84,6 @@ export function mount(container) {
         input.checked = !wanted;
         const text = e instanceof ApiError ? Object.values(e.errors).flat().join(' ') || e.message : e.message;
         error.textContent = text;
-        error.closest('tr')?.querySelector('td[data-distribution]')?.append(error);
         announce(`Not changed: ${text}`);
       } finally {
         input.disabled = false;
