@@ -48,9 +48,12 @@ export class RateChart {
     if (this.drawn === this.version) return;
     this.drawn = this.version;
     const now = this.samples.length ? this.samples[this.samples.length - 1][0] : 0;
+
+    // A young session fills the width (at least 10 s shown), an older one scrolls through the last 2 minutes.
+    const span = Math.min(WINDOW_MS, Math.max(10_000, this.samples.length ? now - this.samples[0][0] : 0));
     const peak = Math.max(1, ...this.samples.map((s) => s[1]));
     const points = this.samples.map(([t, r]) => {
-      const x = WIDTH - ((now - t) / WINDOW_MS) * WIDTH;
+      const x = WIDTH - ((now - t) / span) * WIDTH;
       const y = HEIGHT - 2 - (r / peak) * (HEIGHT - 6);
       return `${x.toFixed(1)},${y.toFixed(1)}`;
     });

@@ -169,7 +169,7 @@ export function mount(container) {
     row.tr = h('tr', { 'data-client': client.clientId },
       h('th', { scope: 'row' }, client.clientId),
       h('td', {}, row.state),
-      h('td', { class: 'progress-cell' }, row.progress, row.percent),
+      h('td', {}, h('div', { class: 'progress-cell' }, row.progress, row.percent)),
       row.rate,
       row.loss,
       row.detail,
