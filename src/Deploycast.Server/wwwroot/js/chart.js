@@ -57,6 +57,10 @@ export class RateChart {
       const y = HEIGHT - 2 - (r / peak) * (HEIGHT - 6);
       return `${x.toFixed(1)},${y.toFixed(1)}`;
     });
+    if (points.length === 1) {
+      // One sample is a level line, not an invisible dot.
+      points.unshift(`0,${points[0].split(',')[1]}`);
+    }
     this.line.setAttribute('points', points.join(' '));
     if (points.length > 0) {
       const firstX = points[0].split(',')[0];
