@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Deploycast.DistributionPoint.Api;
 using Deploycast.DistributionPoint.Hosting;
 using Deploycast.DistributionPoint.Settings;
+using Deploycast.Server.Console;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -20,8 +21,7 @@ using Microsoft.Extensions.Options;
 namespace Deploycast.Server;
 
 /// <summary>
-/// <c>deploycast server</c>: Kestrel over HTTPS with the distribution point role (the site server joins it in the
-/// same process later). Bad start-up settings stop it with the setting's name.
+/// <c>deploycast server</c>: Kestrel over HTTPS with the site server and distribution point roles and the web console. Bad start-up settings stop it with the setting's name.
 /// </summary>
 public static class ServerHost
 {
@@ -72,6 +72,7 @@ public static class ServerHost
         builder.Services.Replace(ServiceDescriptor.Singleton<IClientAuthorizer, SiteClientAuthorizer>());
         builder.Services.AddSingleton<DistributionPointStatusForwarder>();
         builder.Services.AddSite(builder.Configuration, dpOptions.DataDirectory);
+        builder.Services.AddSingleton(new ConsoleSessions(TimeProvider.System));
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -80,8 +81,11 @@ public static class ServerHost
             StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
+        app.UseConsoleFiles();
+        app.UseMiddleware<ConsoleAuthentication>();
         app.MapDistributionPoint();
         app.MapSite();
+        app.MapConsole();
         return app;
     }
 

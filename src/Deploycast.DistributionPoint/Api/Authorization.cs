@@ -3,6 +3,17 @@ using Microsoft.AspNetCore.Http;
 
 namespace Deploycast.DistributionPoint.Api;
 
+/// <summary>The role a host gives an administrator it has authenticated another way than by bearer token.</summary>
+public static class AdministratorRole
+{
+    /// <summary>
+    /// The role name: a request whose <see cref="HttpContext.User"/> is in this role passes the administrator check
+    /// without a bearer token. <c>deploycast server</c> gives it to requests with a valid web console session cookie;
+    /// the site API checks the same name.
+    /// </summary>
+    public const string Name = "Deploycast.Administrator";
+}
+
 /// <summary>Bearer tokens: the administrator's for management, the client token for session keys.</summary>
 internal static class Authorization
 {
@@ -17,7 +28,7 @@ internal static class Authorization
     {
         var tokens = context.HttpContext.RequestServices.GetService(typeof(AccessTokens)) as AccessTokens;
         var token = BearerToken(context.HttpContext);
-        if (tokens is null || !tokens.IsAdmin(token))
+        if (!context.HttpContext.User.IsInRole(AdministratorRole.Name) && (tokens is null || !tokens.IsAdmin(token)))
         {
             context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
             return Results.Problem(

@@ -41,6 +41,9 @@ public static class DistributionPointEndpoints
         admin.MapPost("/content/validate", ValidateContent);
         admin.MapGet("/sessions", (DistributionPointRole role) => Results.Ok(role.Scheduler.GetSessions()));
         admin.MapGet("/sessions/events", SessionEvents);
+        admin.MapPost("/sessions/{sessionKey}/start", (string sessionKey, DistributionPointRole role) => ActionResult(role.Scheduler.StartNow(sessionKey)));
+        admin.MapPost("/sessions/{sessionKey}/clients/{clientId}/disconnect", (string sessionKey, string clientId, DistributionPointRole role) =>
+            ActionResult(role.Scheduler.Disconnect(sessionKey, clientId)));
         admin.MapGet("/status-messages", (DistributionPointRole role, int? limit) => Results.Ok(role.RecentStatus(limit ?? 100)));
         return endpoints;
     }
@@ -281,6 +284,13 @@ public static class DistributionPointEndpoints
     }
 
     private static readonly object Changed = new();
+
+    private static IResult ActionResult(SessionActionResult result) => result.Outcome switch
+    {
+        SessionActionOutcome.Done => Results.Ok(result),
+        SessionActionOutcome.NotFound => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such session or client", detail: result.Message),
+        _ => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not possible now", detail: result.Message),
+    };
 
     private static IResult PackageNotFound(string packageId, int version) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Package not on this distribution point",

@@ -68,4 +68,7 @@ public static class StatusMessageIds
     /// completed, left or been lost counts as active again (Informational).
     /// </summary>
     public const int ClientRestarted = 3020;
+
+    /// <summary>An administrator started a waiting scheduled session before its minimum size or start delay (Informational).</summary>
+    public const int SessionStartedByAdministrator = 3021;
 }

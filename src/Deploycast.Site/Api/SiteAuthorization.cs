@@ -11,6 +11,17 @@ public interface IAdminAuthenticator
     bool IsAdmin(string? token);
 }
 
+/// <summary>The role a host gives an administrator it has authenticated another way than by bearer token.</summary>
+public static class SiteAdministratorRole
+{
+    /// <summary>
+    /// The role name: a request whose <see cref="HttpContext.User"/> is in this role passes the administrator check
+    /// without a bearer token (<c>deploycast server</c> gives it to requests with a valid web console session cookie).
+    /// It is the distribution point API's role name too, so one sign-in serves both APIs.
+    /// </summary>
+    public const string Name = "Deploycast.Administrator";
+}
+
 /// <summary>Bearer credentials of the site API: the administrator's token, and each device's own credential.</summary>
 internal static class SiteAuthorization
 {
@@ -26,7 +37,7 @@ internal static class SiteAuthorization
     {
         var token = BearerToken(context.HttpContext);
         var admin = context.HttpContext.RequestServices.GetRequiredService<IAdminAuthenticator>();
-        if (!admin.IsAdmin(token))
+        if (!context.HttpContext.User.IsInRole(SiteAdministratorRole.Name) && !admin.IsAdmin(token))
         {
             return Unauthorized(context.HttpContext, "Administrator token required", token is null
                 ? "This request needs the administrator token in an 'Authorization: Bearer <token>' header."

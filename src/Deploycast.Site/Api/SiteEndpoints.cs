@@ -114,6 +114,7 @@ public static class SiteEndpoints
 
         admin.MapGet("/status-messages", (SiteManager site, long? deviceId, string? deploymentId, string? distributionPointId, int? skip, int? take, CancellationToken ct) =>
             site.ListStatusMessagesAsync(new StatusMessageFilter(deviceId, deploymentId, distributionPointId), SiteManager.PageOf(skip, take), ct));
+        admin.MapGet("/status-messages/events", StatusMessageEvents.Stream);
         return endpoints;
     }
 
