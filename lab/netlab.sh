@@ -379,22 +379,29 @@ lab_run_transfer() {
     local i ns out cmd
     local -a pids=()
 
-    # _lab_launch <ns> <cmd> <statusfile> <log>: run in background, record "rc start end"
+    # _lab_launch <ns> <cmd> <statusfile> <log>: run in background, record "rc start end cpu_seconds"; the CPU
+    # time (user + system) is what the subshell's waited-for descendants used (`times`), so a command that
+    # starts a daemon must stop and wait for it to have it counted.
     _lab_launch() {
         local lns=$1 lcmd=$2 lst=$3 llog=$4
         (
             s=$EPOCHREALTIME
             ip netns exec "$lns" timeout -k 5 "$timeout" bash -c "$lcmd" </dev/null >"$llog" 2>&1
             rc=$?
-            printf '%s %s %s\n' "$rc" "$s" "$EPOCHREALTIME" >"$lst"
+            e=$EPOCHREALTIME
+            times >"$lst.times"   # not in a pipe or $(...): those fork, and a fork has no children's times
+            cpu=$(sed -n 2p "$lst.times" | awk '{ t = 0; for (f = 1; f <= 2; f++) { split($f, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%.3f", t }')
+            printf '%s %s %s %s\n' "$rc" "$s" "$e" "${cpu:-0}" >"$lst"
+            rm -f "$lst.times"
         ) &
         pids+=($!)
     }
 
-    local tx0 rx0=() drops0=() nft0=()
+    local tx0 rx0=() tx0r=() drops0=() nft0=()
     tx0=$(lab_iface_counter "$snd" tx_bytes)
     for ((i = 1; i <= n; i++)); do
         rx0[i]=$(lab_iface_counter "$(lab_rcv_ns "$prefix" "$i")" rx_bytes)
+        tx0r[i]=$(lab_iface_counter "$(lab_rcv_ns "$prefix" "$i")" tx_bytes)
         drops0[i]=$(lab_tbf_drops "$prefix" "$i")
         nft0[i]=$(lab_nft_drops "$prefix" "$i")
         rm -f "$workdir/rcv$i.out" "$workdir/rcv$i.status"
@@ -433,13 +440,15 @@ lab_run_transfer() {
     # Collect
     local st rc s e last_end=$t_snd_start ok=1 all_ok=1 sum t_rel
     local json_rcv="" tx1 sent_bytes
-    local s_rc s_s s_e
-    read -r s_rc s_s s_e <"$workdir/snd.status" 2>/dev/null || { s_rc=255; s_s=$t_snd_start; s_e=$(_lab_now); }
+    local s_rc s_s s_e s_cpu cpu
+    read -r s_rc s_s s_e s_cpu <"$workdir/snd.status" 2>/dev/null || { s_rc=255; s_s=$t_snd_start; s_e=$(_lab_now); }
+    s_cpu=${s_cpu:-0}
     [[ "$s_rc" == 0 ]] || all_ok=0
     tx1=$(lab_iface_counter "$snd" tx_bytes); sent_bytes=$((tx1 - tx0))
     for ((i = 1; i <= n; i++)); do
         st="$workdir/rcv$i.status"; out="$workdir/rcv$i.out"
-        read -r rc s e <"$st" 2>/dev/null || { rc=255; s=$t_snd_start; e=$(_lab_now); }
+        read -r rc s e cpu <"$st" 2>/dev/null || { rc=255; s=$t_snd_start; e=$(_lab_now); }
+        cpu=${cpu:-0}
         if [[ -f "$out" ]]; then sum=$(sha256sum "$out" | cut -d' ' -f1); else sum=""; fi
         if [[ "$sum" == "$srcsum" ]]; then ok=1; else ok=0; fi
         [[ "$rc" == 0 && $ok == 1 ]] || all_ok=0
@@ -453,7 +462,7 @@ lab_run_transfer() {
         printf '  %-8s %-14s exit=%-3s time=%8ss (after sender start %8ss) bytes=%s byte_equal=%s%s tbf_drops=%s nft_drops=%s\n' \
             "rcv$i" "$(lab_rcv_addr "$i")" "$rc" "$(_lab_sub "$e" "$s")" "$t_rel" "$osize" \
             "$([[ $ok == 1 ]] && echo yes || echo no)" "$([[ $hung == 1 ]] && echo ' HUNG(timeout)')" "$tbfd" "$nftd" >&2
-        json_rcv+="${json_rcv:+,}{\"i\":$i,\"addr\":\"$(lab_rcv_addr "$i")\",\"exit\":$rc,\"hung\":$hung,\"time_s\":$(_lab_sub "$e" "$s"),\"done_after_sender_start_s\":$t_rel,\"out_bytes\":$osize,\"byte_equal\":$([[ $ok == 1 ]] && echo true || echo false),\"rx_bytes\":$rx,\"tbf_drops\":$tbfd,\"nft_drops\":$nftd}"
+        json_rcv+="${json_rcv:+,}{\"i\":$i,\"addr\":\"$(lab_rcv_addr "$i")\",\"exit\":$rc,\"hung\":$hung,\"time_s\":$(_lab_sub "$e" "$s"),\"done_after_sender_start_s\":$t_rel,\"out_bytes\":$osize,\"byte_equal\":$([[ $ok == 1 ]] && echo true || echo false),\"rx_bytes\":$rx,\"tx_bytes\":$(( $(lab_iface_counter "$(lab_rcv_ns "$prefix" "$i")" tx_bytes) - tx0r[i] )),\"tbf_drops\":$tbfd,\"nft_drops\":$nftd,\"cpu_s\":$cpu}"
         [[ $keep -eq 1 ]] || rm -f "$out"
     done
     awk -v a="$s_e" -v b="$last_end" 'BEGIN{exit !(a>b)}' && last_end=$s_e
@@ -466,9 +475,9 @@ lab_run_transfer() {
     if [[ -n "$results" ]]; then
         local m jm=""
         for m in "${meta[@]}"; do jm+=",$(_lab_json_str "${m%%=*}"):$(_lab_json_str "${m#*=}")"; done
-        printf '{"label":%s,"time":"%s","prefix":"%s","receivers":%d,"size_bytes":%s,"ok":%s,"total_s":%s,"goodput_mbit":%s%s,"sender":{"exit":%s,"time_s":%s,"sent_bytes":%s},"receiver":[%s],"workdir":"%s"}\n' \
+        printf '{"label":%s,"time":"%s","prefix":"%s","receivers":%d,"size_bytes":%s,"ok":%s,"total_s":%s,"goodput_mbit":%s%s,"sender":{"exit":%s,"time_s":%s,"sent_bytes":%s,"cpu_s":%s},"receiver":[%s],"workdir":"%s"}\n' \
             "$(_lab_json_str "$label")" "$(date -u +%FT%TZ)" "$prefix" "$n" "$size" "$([[ $all_ok == 1 ]] && echo true || echo false)" \
-            "$total" "$gp" "$jm" "$s_rc" "$(_lab_sub "$s_e" "$s_s")" "$sent_bytes" "$json_rcv" "$workdir" >>"$results"
+            "$total" "$gp" "$jm" "$s_rc" "$(_lab_sub "$s_e" "$s_s")" "$sent_bytes" "$s_cpu" "$json_rcv" "$workdir" >>"$results"
     fi
     [[ $all_ok == 1 ]]
 }
