@@ -189,8 +189,9 @@ def augment(run_json, workdir, scenario, rep, order, link_mbit, rx_packets, resu
     elif r.get("udpcast_sender"):
         extra = " | udp-sender re-xmits %d (%.1f%%)" % (r["udpcast_sender"]["rexmits"], r["udpcast_sender"]["rexmit_pct"])
     if r["ok"]:
-        print("  => %s %s rep %s: ok, total %.1f s, %.1f Mbit/s (%s%% of link)%s" % (
-            tool, scenario, rep, r["total_s"], r["goodput_mbit"], r["pct_of_link"], extra), file=sys.stderr)
+        print("  => %s %s rep %s: ok, total %.1f s, %.1f Mbit/s (%s of link), receiver CPU %s s/GB%s" % (
+            tool, scenario, rep, r["total_s"], r["goodput_mbit"], ("%s%%" % r["pct_of_link"]) if r["pct_of_link"] else "no cap",
+            r["rcv_cpu_s_per_gb"], extra), file=sys.stderr)
     else:
         print("  => %s %s rep %s: FAILED after %.1f s (sender exit %s, receiver exits %s, byte-equal %s)%s" % (
             tool, scenario, rep, r["total_s"], r["sender"]["exit"], "/".join(str(x["exit"]) for x in r["receiver"]),
@@ -343,7 +344,9 @@ run_one() {  # run_one <tool> <scenario> <rep> <order>
         fi
         snd="uftp -I {iface} -M $UF_PUB -P $UF_PRIV -R $ur -x 1 {file}"
         rcv='d={out}.d; mkdir -p "$d/dest" "$d/tmp"; uftpd -d -q -I {iface} -M '"$UF_PUB"' -D "$d/dest" -T "$d/tmp" -x 1 & up=$!;'
-        rcv+=' while [ ! -f "$d/dest/$(basename {file})" ]; do kill -0 $up 2>/dev/null || break; sleep 0.02; done;'
+        # the wait uses only shell builtins (read -t on a FIFO nobody writes), so it adds no CPU time of its own
+        rcv+=' mkfifo "$d/tick"; exec 9<>"$d/tick"; f="$d/dest/$(basename {file})";'
+        rcv+=' while [ ! -f "$f" ]; do kill -0 $up 2>/dev/null || break; read -t 0.02 -u 9; done;'
         rcv+=' kill $up 2>/dev/null; wait $up; mv "$d/dest/$(basename {file})" {out} && rm -rf "$d"'
         ver="$uf_ver (-R $ur)"
     elif [[ $tool == udpcast ]]; then
@@ -362,7 +365,7 @@ run_one() {  # run_one <tool> <scenario> <rep> <order>
         ver=$(dc_version)
     fi
     wd="$tmp/run-$tool-${l}-${c}-$rep"
-    echo "=== $tool loss=${l}permille cap=$c rep $rep/$repeat (#$order in this repetition; $size = $bytes bytes, $n receivers, link $rate) ===" >&2
+    echo "=== $tool loss=${l}permille cap=$c link=$srate rep $rep/$repeat (#$order in this repetition; $size = $bytes bytes, $n receivers) ===" >&2
     lab_up "$prefix" "$n" --rate "$srate" --loss-permille "$l" || return 1
     local frames=gso
     if [[ $lab_gso -eq 0 ]]; then
