@@ -123,19 +123,27 @@ public sealed partial class NetworkLabSlowClientTests(ITestOutputHelper output)
             "--interface", NetworkLab.ReceiverAddress(i), "--client-id", $"rcv{i}")).ToArray();
 
         var codes = new int[3];
-        for (var i = 0; i < 3; i++)
+        List<string> status;
+        try
         {
-            codes[i] = await downloads[i].WaitAsync(Limit);
+            for (var i = 0; i < 3; i++)
+            {
+                codes[i] = await downloads[i].WaitAsync(Limit);
+            }
+
+            status = await StatusMessagesAsync(admin);
+            output.WriteLine("== status messages (oldest first)\n" + string.Join('\n', status));
+        }
+        finally
+        {
+            foreach (var download in downloads)
+            {
+                output.WriteLine($"== {download.Name}: exit after {download.ExitedAfter:0.0} s\n{download.Output}");
+            }
+
+            output.WriteLine($"== server (exited: {server.HasExited})\n{server.Output}");
         }
 
-        var status = await StatusMessagesAsync(admin);
-        output.WriteLine("== status messages (oldest first)\n" + string.Join('\n', status));
-        foreach (var download in downloads)
-        {
-            output.WriteLine($"== {download.Name}: exit after {download.ExitedAfter:0.0} s\n{download.Output}");
-        }
-
-        output.WriteLine("== server\n" + server.Output);
         var expected = NetworkLab.Sha256(source);
         var unicast = new Dictionary<int, long>();
         for (var i = 1; i <= 3; i++)
