@@ -6,12 +6,16 @@
 #
 #   <prefix>-snd   sender host    lab0 198.18.0.1/24
 #   <prefix>-rcvN  receiver N     lab0 198.18.0.(10+N)/24, nft drops N/1000 of incoming UDP at random
+#                                 and/or in bursts (--burst-loss)
 #   <prefix>-sw    the switch     br0 (mcast_snooping 0) with ports snd, rcv1..rcvN;
 #                                 tc tbf on each rcvN port's egress = the bottleneck towards receiver N
 #
 # Use it as a library (source it and call lab_* functions) or as a command:
-#   netlab.sh up <prefix> <receivers> [--rate 200mbit] [--loss-permille N|N1,N2,..] [--burst 32kb] [--limit 256kb]
+#   netlab.sh up <prefix> <receivers> [--rate 200mbit] [--loss-permille N|N1,N2,..] [--burst-loss S:MS|S1:MS1,..]
+#                [--slow I:RATE] [--burst 32kb] [--limit 256kb]
 #   netlab.sh down <prefix>
+#   netlab.sh run <prefix> <receivers> [up options] -- <cmd...>   (up, run cmd with LAB_PREFIX set, always down)
+#   netlab.sh sweep <stem>                 (remove labs <stem><pid> whose process <pid> is gone)
 #   netlab.sh exec <namespace> <cmd...>
 #   netlab.sh status <prefix>
 #   netlab.sh list
@@ -90,14 +94,24 @@ lab_down() {
     return 0
 }
 
-# lab_up <prefix> <receivers> [--rate R] [--loss-permille N|N1,N2,...] [--burst B] [--limit L]
+# lab_up <prefix> <receivers> [--rate R] [--loss-permille N|N1,N2,...] [--burst-loss S:MS|S1:MS1,...]
+#        [--slow I:RATE] [--burst B] [--limit L]
+#   --burst-loss S:MS  burst loss at every receiver (or one S:MS per receiver; 0:0 = none): any incoming UDP
+#                      datagram starts a burst with probability S per 100,000, and the burst drops every UDP
+#                      datagram from that source for MS milliseconds (nft dynamic set with a timeout).
+#   --slow I:RATE      receiver I's port gets its own tbf rate (a slow host); repeatable
 lab_up() {
     local prefix=$1 n=$2; shift 2 || { lab_die "usage: lab_up <prefix> <receivers> [options]"; return 1; }
-    local rate=$LAB_DEFAULT_RATE burst=$LAB_DEFAULT_BURST limit=$LAB_DEFAULT_LIMIT loss="0"
+    local rate=$LAB_DEFAULT_RATE burst=$LAB_DEFAULT_BURST limit=$LAB_DEFAULT_LIMIT loss="0" bloss="0:0"
+    local -A slow=()
     while [[ $# -gt 0 ]]; do
         case $1 in
             --rate) rate=$2; shift 2 ;;
             --loss-permille|--loss) loss=$2; shift 2 ;;
+            --burst-loss) bloss=$2; shift 2 ;;
+            --slow)
+                [[ "${2:-}" =~ ^([0-9]+):([0-9.]+[kKmMgG]?(bit|bps)?)$ ]] || { lab_die "--slow takes I:RATE (e.g. 3:20mbit), not '${2:-}'"; return 1; }
+                slow[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}; shift 2 ;;
             --burst) burst=$2; shift 2 ;;
             --limit) limit=$2; shift 2 ;;
             *) lab_die "lab_up: unknown option $1"; return 1 ;;
@@ -110,12 +124,26 @@ lab_up() {
     if [[ ${#losses[@]} -ne 1 && ${#losses[@]} -ne $n ]]; then
         lab_die "--loss-permille takes one value or one per receiver ($n)"; return 1
     fi
+    local -a blosses
+    IFS=, read -r -a blosses <<<"$bloss"
+    if [[ ${#blosses[@]} -ne 1 && ${#blosses[@]} -ne $n ]]; then
+        lab_die "--burst-loss takes one S:MS or one per receiver ($n)"; return 1
+    fi
     local l
     for l in "${losses[@]}"; do
         [[ "$l" =~ ^[0-9]+$ && $l -le 1000 ]] || { lab_die "bad loss per mille '$l'"; return 1; }
         if [[ $l -gt 0 ]] && ! command -v nft >/dev/null 2>&1; then
             lab_die "loss needs nftables (apt-get install nftables)"; return 1
         fi
+    done
+    for l in "${blosses[@]}"; do
+        [[ "$l" =~ ^[0-9]+:[0-9]+$ && ${l%%:*} -le 100000 ]] || { lab_die "bad --burst-loss '$l' (S:MS, S per 100000 datagrams)"; return 1; }
+        if [[ ${l%%:*} -gt 0 ]] && ! command -v nft >/dev/null 2>&1; then
+            lab_die "burst loss needs nftables (apt-get install nftables)"; return 1
+        fi
+    done
+    for l in "${!slow[@]}"; do
+        [[ $l -ge 1 && $l -le $n ]] || { lab_die "--slow: no receiver $l (1..$n)"; return 1; }
     done
     if [[ "$rate" != "none" && "$rate" != "0" ]] && ! command -v tc >/dev/null 2>&1; then
         lab_die "rate limit needs tc (iproute2)"; return 1
@@ -156,26 +184,53 @@ lab_up() {
     for ((i = 1; i <= n; i++)); do
         ns=$(lab_rcv_ns "$prefix" "$i"); port="rcv$i"
         _lab_host "$ns" "$port" "$(lab_rcv_addr "$i")" || { lab_die "cannot create receiver $ns"; lab_down "$prefix"; return 1; }
-        if [[ "$rate" != "none" && "$rate" != "0" ]]; then
+        local prate=$rate
+        [[ -n "${slow[$i]:-}" ]] && prate=${slow[$i]}
+        if [[ "$prate" != "none" && "$prate" != "0" ]]; then
             # The bottleneck: the switch port's egress towards receiver i. The sender's own link is
             # not shaped, so it gets no backpressure and must find the rate itself.
-            ip netns exec "$sw" tc qdisc replace dev "$port" root tbf rate "$rate" burst "$burst" limit "$limit" ||
+            ip netns exec "$sw" tc qdisc replace dev "$port" root tbf rate "$prate" burst "$burst" limit "$limit" ||
                 { lab_die "tc tbf failed on $port"; lab_down "$prefix"; return 1; }
         fi
         if [[ ${#losses[@]} -eq 1 ]]; then pl=${losses[0]}; else pl=${losses[$((i - 1))]}; fi
-        if [[ $pl -gt 0 ]]; then
-            ip netns exec "$ns" nft -f - <<EOF || { lab_die "nft failed in $ns"; lab_down "$prefix"; return 1; }
-table inet netlab {
-    chain input {
-        type filter hook input priority 0; policy accept;
-        meta l4proto udp numgen random mod 1000 < $pl counter drop
-    }
-}
-EOF
+        local bl
+        if [[ ${#blosses[@]} -eq 1 ]]; then bl=${blosses[0]}; else bl=${blosses[$((i - 1))]}; fi
+        if [[ $pl -gt 0 || ${bl%%:*} -gt 0 ]]; then
+            _lab_loss_rules "$pl" "${bl%%:*}" "${bl#*:}" | ip netns exec "$ns" nft -f - ||
+                { lab_die "nft failed in $ns"; lab_down "$prefix"; return 1; }
         fi
     done
     unset -f _lab_host
-    lab_log "up: $prefix sender $(lab_snd_addr) + $n receivers, rate=$rate burst=$burst limit=$limit loss_permille=$loss"
+    local sl="" k
+    for k in "${!slow[@]}"; do sl+=" rcv$k=${slow[$k]}"; done
+    lab_log "up: $prefix sender $(lab_snd_addr) + $n receivers, rate=$rate${sl:+ (slow:$sl)} burst=$burst limit=$limit loss_permille=$loss burst_loss=$bloss"
+}
+
+# _lab_loss_rules <random per mille> <burst starts per 100000> <burst ms>: the receiver's nft table.
+# Random loss: numgen random drops each incoming UDP datagram independently.
+# Burst loss: a datagram that draws a burst start puts its source address into the set `burst` with a
+# timeout of <ms>; while the address is in the set, every UDP datagram from it is dropped. So bursts start at
+# random (a Bernoulli trial per datagram, independent of the random loss) and last a fixed time: at
+# 200 Mbit/s (about 17,000 datagrams/s), 6 per 100,000 and 10 ms give about one burst a second of about
+# 170 consecutive datagrams, about 1% loss. (A counter trick, 'numgen inc mod M < N', would give N
+# consecutive of every M, but its period makes the bursts predictable.)
+_lab_loss_rules() {
+    local pl=$1 bs=$2 bms=$3
+    echo "table inet netlab {"
+    if [[ $bs -gt 0 ]]; then
+        echo "    set burst { type ipv4_addr; flags dynamic, timeout; timeout ${bms}ms; }"
+    fi
+    echo "    chain input {"
+    echo "        type filter hook input priority 0; policy accept;"
+    if [[ $pl -gt 0 ]]; then
+        echo "        meta l4proto udp numgen random mod 1000 < $pl counter drop comment \"random\""
+    fi
+    if [[ $bs -gt 0 ]]; then
+        echo "        meta l4proto udp ip saddr @burst counter drop comment \"burst\""
+        echo "        meta l4proto udp numgen random mod 100000 < $bs add @burst { ip saddr } counter drop comment \"burst-start\""
+    fi
+    echo "    }"
+    echo "}"
 }
 
 # Keep the lab quiet and deterministic: no IPv6 (no DAD/RS/MLD chatter on the links).
@@ -195,10 +250,41 @@ lab_tbf_drops() {
         sed -n 's/.*dropped \([0-9]*\).*/\1/p' | head -1 | grep . || echo 0
 }
 
-# lab_nft_drops <prefix> <i>: packets the random-loss rule in receiver i has dropped
+# lab_nft_drops <prefix> <i>: packets the loss rules (random and burst) in receiver i have dropped
 lab_nft_drops() {
     ip netns exec "$(lab_rcv_ns "$1" "$2")" nft list table inet netlab 2>/dev/null |
-        sed -n 's/.*counter packets \([0-9]*\).*/\1/p' | head -1 | grep . || echo 0
+        sed -n 's/.*counter packets \([0-9]*\).*/\1/p' | awk '{s+=$1} END{print s+0}'
+}
+
+# lab_sweep <stem>: removes the labs named <stem><pid> (or <stem><pid>_<k>) whose process <pid> no longer
+# runs: what a test run killed before it could clean up left behind. Labs of live processes are left alone.
+lab_sweep() {
+    local stem=$1 p pid
+    [[ "$stem" =~ ^[A-Za-z][A-Za-z0-9]*$ ]] || { lab_die "bad stem '$stem' (letters and digits)"; return 1; }
+    for p in $(ip netns list 2>/dev/null | awk '{print $1}' | sed -n -E "s/^(${stem}[0-9]+(_[0-9]+)?)-(snd|sw|rcv[0-9]+)\$/\1/p" | sort -u); do
+        pid=${p#"$stem"}; pid=${pid%%_*}
+        if ! kill -0 "$pid" 2>/dev/null; then
+            lab_log "sweep: removing stale lab $p (process $pid is gone)"
+            lab_down "$p" || return 1
+        fi
+    done
+}
+
+# lab_run <prefix> <receivers> [lab_up options] -- <cmd...>: brings the lab up, runs cmd with LAB_PREFIX set,
+# and takes the lab down whatever happens (exit, error, Ctrl-C, SIGTERM). Returns cmd's exit code.
+lab_run() {
+    local prefix=$1 n=$2; shift 2
+    local -a up=()
+    while [[ $# -gt 0 && "$1" != "--" ]]; do up+=("$1"); shift; done
+    [[ "${1:-}" == "--" ]] && shift
+    [[ $# -gt 0 ]] || { lab_die "usage: lab_run <prefix> <n> [options] -- <cmd...>"; return 2; }
+    (
+        trap 'lab_down "'"$prefix"'" >/dev/null 2>&1' EXIT
+        trap 'exit 130' INT
+        trap 'exit 143' TERM
+        lab_up "$prefix" "$n" "${up[@]}" || exit 1
+        LAB_PREFIX=$prefix "$@"
+    )
 }
 
 # lab_status <prefix>: human-readable state of a running lab
@@ -293,22 +379,29 @@ lab_run_transfer() {
     local i ns out cmd
     local -a pids=()
 
-    # _lab_launch <ns> <cmd> <statusfile> <log>: run in background, record "rc start end"
+    # _lab_launch <ns> <cmd> <statusfile> <log>: run in background, record "rc start end cpu_seconds"; the CPU
+    # time (user + system) is what the subshell's waited-for descendants used (`times`), so a command that
+    # starts a daemon must stop and wait for it to have it counted.
     _lab_launch() {
         local lns=$1 lcmd=$2 lst=$3 llog=$4
         (
             s=$EPOCHREALTIME
             ip netns exec "$lns" timeout -k 5 "$timeout" bash -c "$lcmd" </dev/null >"$llog" 2>&1
             rc=$?
-            printf '%s %s %s\n' "$rc" "$s" "$EPOCHREALTIME" >"$lst"
+            e=$EPOCHREALTIME
+            times >"$lst.times"   # not in a pipe or $(...): those fork, and a fork has no children's times
+            cpu=$(sed -n 2p "$lst.times" | awk '{ t = 0; for (f = 1; f <= 2; f++) { split($f, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%.3f", t }')
+            printf '%s %s %s %s\n' "$rc" "$s" "$e" "${cpu:-0}" >"$lst"
+            rm -f "$lst.times"
         ) &
         pids+=($!)
     }
 
-    local tx0 rx0=() drops0=() nft0=()
+    local tx0 rx0=() tx0r=() drops0=() nft0=()
     tx0=$(lab_iface_counter "$snd" tx_bytes)
     for ((i = 1; i <= n; i++)); do
         rx0[i]=$(lab_iface_counter "$(lab_rcv_ns "$prefix" "$i")" rx_bytes)
+        tx0r[i]=$(lab_iface_counter "$(lab_rcv_ns "$prefix" "$i")" tx_bytes)
         drops0[i]=$(lab_tbf_drops "$prefix" "$i")
         nft0[i]=$(lab_nft_drops "$prefix" "$i")
         rm -f "$workdir/rcv$i.out" "$workdir/rcv$i.status"
@@ -347,13 +440,15 @@ lab_run_transfer() {
     # Collect
     local st rc s e last_end=$t_snd_start ok=1 all_ok=1 sum t_rel
     local json_rcv="" tx1 sent_bytes
-    local s_rc s_s s_e
-    read -r s_rc s_s s_e <"$workdir/snd.status" 2>/dev/null || { s_rc=255; s_s=$t_snd_start; s_e=$(_lab_now); }
+    local s_rc s_s s_e s_cpu cpu
+    read -r s_rc s_s s_e s_cpu <"$workdir/snd.status" 2>/dev/null || { s_rc=255; s_s=$t_snd_start; s_e=$(_lab_now); }
+    s_cpu=${s_cpu:-0}
     [[ "$s_rc" == 0 ]] || all_ok=0
     tx1=$(lab_iface_counter "$snd" tx_bytes); sent_bytes=$((tx1 - tx0))
     for ((i = 1; i <= n; i++)); do
         st="$workdir/rcv$i.status"; out="$workdir/rcv$i.out"
-        read -r rc s e <"$st" 2>/dev/null || { rc=255; s=$t_snd_start; e=$(_lab_now); }
+        read -r rc s e cpu <"$st" 2>/dev/null || { rc=255; s=$t_snd_start; e=$(_lab_now); }
+        cpu=${cpu:-0}
         if [[ -f "$out" ]]; then sum=$(sha256sum "$out" | cut -d' ' -f1); else sum=""; fi
         if [[ "$sum" == "$srcsum" ]]; then ok=1; else ok=0; fi
         [[ "$rc" == 0 && $ok == 1 ]] || all_ok=0
@@ -367,7 +462,7 @@ lab_run_transfer() {
         printf '  %-8s %-14s exit=%-3s time=%8ss (after sender start %8ss) bytes=%s byte_equal=%s%s tbf_drops=%s nft_drops=%s\n' \
             "rcv$i" "$(lab_rcv_addr "$i")" "$rc" "$(_lab_sub "$e" "$s")" "$t_rel" "$osize" \
             "$([[ $ok == 1 ]] && echo yes || echo no)" "$([[ $hung == 1 ]] && echo ' HUNG(timeout)')" "$tbfd" "$nftd" >&2
-        json_rcv+="${json_rcv:+,}{\"i\":$i,\"addr\":\"$(lab_rcv_addr "$i")\",\"exit\":$rc,\"hung\":$hung,\"time_s\":$(_lab_sub "$e" "$s"),\"done_after_sender_start_s\":$t_rel,\"out_bytes\":$osize,\"byte_equal\":$([[ $ok == 1 ]] && echo true || echo false),\"rx_bytes\":$rx,\"tbf_drops\":$tbfd,\"nft_drops\":$nftd}"
+        json_rcv+="${json_rcv:+,}{\"i\":$i,\"addr\":\"$(lab_rcv_addr "$i")\",\"exit\":$rc,\"hung\":$hung,\"time_s\":$(_lab_sub "$e" "$s"),\"done_after_sender_start_s\":$t_rel,\"out_bytes\":$osize,\"byte_equal\":$([[ $ok == 1 ]] && echo true || echo false),\"rx_bytes\":$rx,\"tx_bytes\":$(( $(lab_iface_counter "$(lab_rcv_ns "$prefix" "$i")" tx_bytes) - tx0r[i] )),\"tbf_drops\":$tbfd,\"nft_drops\":$nftd,\"cpu_s\":$cpu}"
         [[ $keep -eq 1 ]] || rm -f "$out"
     done
     awk -v a="$s_e" -v b="$last_end" 'BEGIN{exit !(a>b)}' && last_end=$s_e
@@ -380,9 +475,9 @@ lab_run_transfer() {
     if [[ -n "$results" ]]; then
         local m jm=""
         for m in "${meta[@]}"; do jm+=",$(_lab_json_str "${m%%=*}"):$(_lab_json_str "${m#*=}")"; done
-        printf '{"label":%s,"time":"%s","prefix":"%s","receivers":%d,"size_bytes":%s,"ok":%s,"total_s":%s,"goodput_mbit":%s%s,"sender":{"exit":%s,"time_s":%s,"sent_bytes":%s},"receiver":[%s],"workdir":"%s"}\n' \
+        printf '{"label":%s,"time":"%s","prefix":"%s","receivers":%d,"size_bytes":%s,"ok":%s,"total_s":%s,"goodput_mbit":%s%s,"sender":{"exit":%s,"time_s":%s,"sent_bytes":%s,"cpu_s":%s},"receiver":[%s],"workdir":"%s"}\n' \
             "$(_lab_json_str "$label")" "$(date -u +%FT%TZ)" "$prefix" "$n" "$size" "$([[ $all_ok == 1 ]] && echo true || echo false)" \
-            "$total" "$gp" "$jm" "$s_rc" "$(_lab_sub "$s_e" "$s_s")" "$sent_bytes" "$json_rcv" "$workdir" >>"$results"
+            "$total" "$gp" "$jm" "$s_rc" "$(_lab_sub "$s_e" "$s_s")" "$sent_bytes" "$s_cpu" "$json_rcv" "$workdir" >>"$results"
     fi
     [[ $all_ok == 1 ]]
 }
@@ -450,6 +545,30 @@ else:
                 s.sendto(buf, (grp, port))
             k += 64
         print(k)
+'
+
+# Numbered datagrams: "send <addr> <count> <per second>" to UDP port 5597; "recv <count>" prints
+# "<lost> <runs of consecutive losses>" once 1.5 s pass without a datagram.
+_LAB_PY_SEQ='
+import socket, struct, sys, time
+if sys.argv[1] == "recv":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 5597)); s.settimeout(1.5)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    seen = set()
+    try:
+        while True: seen.add(struct.unpack("!I", s.recv(2000)[:4])[0])
+    except socket.timeout: pass
+    lost = [k for k in range(int(sys.argv[2])) if k not in seen]
+    print(len(lost), sum(1 for j, k in enumerate(lost) if j == 0 or lost[j - 1] != k - 1))
+else:
+    dst = (sys.argv[2], 5597); n = int(sys.argv[3]); pps = float(sys.argv[4])
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b"arp", (dst[0], 5598)); time.sleep(0.3)
+    t0 = time.time(); pad = b"x" * 1000
+    for k in range(n):
+        s.sendto(struct.pack("!I", k) + pad, dst)
+        if k % 50 == 49:
+            d = t0 + (k + 1) / pps - time.time()
+            if d > 0: time.sleep(d)
 '
 
 # _lab_unicast_check <from-ns> <to-ns> <to-addr>: ping when installed, else a UDP echo (python3)
@@ -542,6 +661,18 @@ for k in range(1000):
     wait $pl; got=$(cat "$d/loss")
     if [[ "$got" =~ ^[0-9]+$ && $got -ge 400 && $got -le 600 ]]; then _ok "nft random loss 50%: $got of 1000 arrived, $(lab_nft_drops "$prefix" 1) dropped"
     else _fail "nft random loss: $got of 1000 arrived (expected ~500)"; fi
+    # burst loss: numbered datagrams at 15,000/s; the lost ones must come in runs, not one by one
+    lab_up "$prefix" 1 --rate 200mbit --burst-loss 60:10 >/dev/null 2>&1 || _fail "lab_up with burst loss"
+    lab_exec "$r1" timeout 10 "$py" -c "$_LAB_PY_SEQ" recv 20000 >"$d/burst" 2>&1 &
+    pl=$!
+    sleep 0.5
+    lab_exec "$snd" "$py" -c "$_LAB_PY_SEQ" send "$(lab_rcv_addr 1)" 20000 15000 >/dev/null 2>&1
+    wait $pl
+    local lost runs
+    read -r lost runs <"$d/burst"
+    if [[ "$lost" =~ ^[0-9]+$ && "$runs" =~ ^[0-9]+$ && $runs -ge 1 && $((lost / runs)) -ge 10 ]]; then
+        _ok "nft burst loss: $lost of 20000 lost in $runs bursts (mean $((lost / runs)) consecutive)"
+    else _fail "nft burst loss: $(cat "$d/burst") (expected runs of >= 10 consecutive)"; fi
     rm -rf "$d"
 
     lab_down "$prefix" && [[ -z "$(lab_namespaces "$prefix")" ]] && _ok "lab_down removed every namespace" || _fail "lab_down"
@@ -570,6 +701,8 @@ lab_main() {
         status) lab_status "$@" ;;
         list) ip netns list ;;
         selftest) lab_selftest "$@" ;;
+        run) lab_run "$@" ;;
+        sweep) lab_sweep "$@" ;;
         *) _lab_usage >&2; return 2 ;;
     esac
 }

@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# transfer-bench.sh: deploycast and udpcast side by side in the network lab (lab/netlab.sh).
+# transfer-bench.sh: deploycast, udpcast and uftp side by side in the network lab (lab/netlab.sh).
 # One sender and N receivers (default 4); each receiver's link is capped by tc tbf (default
-# 200mbit) and loses a random share of its incoming UDP (nftables). Both tools send the same random
-# file in the same run; within every repetition each scenario runs both tools, and the order of the
-# tools alternates from one repetition to the next (odd: deploycast first, even: udpcast first), so
-# slow drifts of the shared machine hit both alike.
+# 200mbit) and loses a random share of its incoming UDP (nftables). Every tool sends the same random
+# file in the same run; within every repetition each scenario runs every tool, and the order of the
+# tools rotates from one repetition to the next (rep 1: deploycast, udpcast, uftp; rep 2: udpcast,
+# uftp, deploycast; ...), so slow drifts of the shared machine hit all alike.
+# Measured per run: wall time until every copy is complete and byte-equal (SHA-256), goodput as a
+# fraction of the link, bytes on the sender's link per image byte (the veth's kernel counters; every
+# frame the sender puts on the wire crosses the bridge to every receiver), the receivers' feedback bytes,
+# and receiver CPU seconds (user + system of the receiving process tree, from `times`) per GB received.
 #
 # Usage: lab/transfer-bench.sh [options]
 #   --size S            test file size (head -c syntax: 256M, 1G, 1000000). Default 256M
 #   --repeat N          repetitions of every scenario and tool. Default 3
-#   --scenario L:C      loss per mille : rate cap ('none', or e.g. 190m = udp-sender --max-bitrate 190m
-#                       and deploycast --rate 190M). Repeatable. Default: 10:none and 0:none
+#   --scenario L:C[@R]  loss per mille : rate cap ('none', or e.g. 190m = udp-sender --max-bitrate 190m,
+#                       deploycast --rate 190M, uftp -R 190000) [@ the lab's link rate for this scenario,
+#                       tc syntax, or 'none' = no tbf at all]. Repeatable. Default: 10:none and 0:none
 #   --results FILE      append JSON Lines (one object per tool run) to FILE
 #   --receivers N       default 4
 #   --rate R            tbf rate of every receiver link (tc syntax). Default 200mbit
 #   --timeout S         per-process timeout; a process still running then is killed and recorded as
 #                       hung (exit 124). Default 300
-#   --tools LIST        deploycast,udpcast (default both; one of them for debugging)
+#   --tools LIST        deploycast,udpcast,uftp (default all three; fewer for debugging)
+#   --uftp-rate KBPS    uftp -R when the scenario has no cap: uftp has no 'find the rate' mode that works
+#                       well here (-C tfmcc reached a third of the link at 1% loss), so it gets a fixed rate.
+#                       Default: 92.5% of a capped link (its frames then fit the link), -1 (as fast as it
+#                       can) when the scenario has no tbf
 #   --prefix P          lab namespace prefix. Default tbench
 #   --keep-logs         keep the temporary directory (process logs, command lines)
 #   --lab-gso           leave UDP GSO super-packets whole on the lab wire (see below). Default: the
@@ -39,7 +48,7 @@ REPO=$(cd "$HERE/.." && pwd)
 source "$HERE/netlab.sh"
 
 size=256M repeat=3 results="" n=4 rate=200mbit timeout=300 prefix=tbench keep=0 build=1
-tools="deploycast,udpcast" summary_only="" lab_gso=0
+tools="deploycast,udpcast,uftp" summary_only="" lab_gso=0 uftp_rate=auto
 dll="$REPO/src/Deploycast.Cli/bin/Release/net10.0/deploycast.dll"
 scenarios=()
 while [[ $# -gt 0 ]]; do
@@ -52,6 +61,7 @@ while [[ $# -gt 0 ]]; do
         --rate) rate=$2; shift 2 ;;
         --timeout) timeout=$2; shift 2 ;;
         --tools) tools=$2; shift 2 ;;
+        --uftp-rate) uftp_rate=$2; shift 2 ;;
         --prefix) prefix=$2; shift 2 ;;
         --keep-logs) keep=1; shift ;;
         --lab-gso) lab_gso=1; shift ;;
@@ -64,13 +74,13 @@ while [[ $# -gt 0 ]]; do
 done
 [[ ${#scenarios[@]} -gt 0 ]] || scenarios=("10:none" "0:none")
 for sc in "${scenarios[@]}"; do
-    [[ "$sc" =~ ^[0-9]+:(none|[0-9]+(\.[0-9]+)?[kKmMgG]?)$ ]] || { echo "bad --scenario '$sc' (LOSS_PERMILLE:CAP, CAP none or e.g. 190m)" >&2; exit 2; }
+    [[ "$sc" =~ ^[0-9]+:(none|[0-9]+(\.[0-9]+)?[kKmMgG]?)(@(none|[0-9]+(\.[0-9]+)?[kKmMgG]?bit))?$ ]] || { echo "bad --scenario '$sc' (LOSS_PERMILLE:CAP[@LINK], CAP none or e.g. 190m, LINK none or e.g. 200mbit)" >&2; exit 2; }
 done
 [[ "$repeat" =~ ^[1-9][0-9]*$ ]] || { echo "bad --repeat '$repeat'" >&2; exit 2; }
 [[ "$timeout" =~ ^[1-9][0-9]*$ ]] || { echo "bad --timeout '$timeout'" >&2; exit 2; }
 IFS=, read -r -a tool_list <<<"$tools"
 for t in "${tool_list[@]}"; do
-    [[ "$t" == deploycast || "$t" == udpcast ]] || { echo "bad --tools '$tools'" >&2; exit 2; }
+    [[ "$t" == deploycast || "$t" == udpcast || "$t" == uftp ]] || { echo "bad --tools '$tools'" >&2; exit 2; }
 done
 
 # ---------------------------------------------------------------------------------------------
@@ -98,15 +108,19 @@ def augment(run_json, workdir, scenario, rep, order, link_mbit, rx_packets, resu
         r = json.loads([l for l in f if l.strip()][-1])
     tool = r.get("tool")
     loss, cap = scenario.split(":", 1)
+    cap = cap.split("@")[0]
     r["bench"] = "transfer-bench"
     r["scenario"] = scenario
     r["loss_permille"] = int(loss)
     r["cap"] = cap
     r["repetition"] = int(rep)
     r["order_in_repetition"] = int(order)
-    r["link_mbit"] = float(link_mbit)
+    r["link_mbit"] = float(link_mbit)   # 0 = no tbf in this scenario
     r["pct_of_link"] = round(100 * r["goodput_mbit"] / r["link_mbit"], 1) if r["link_mbit"] else None
     r["sent_per_file"] = round(r["sender"]["sent_bytes"] / r["size_bytes"], 4) if r["size_bytes"] else None
+    r["feedback_per_file"] = round(sum(x.get("tx_bytes", 0) for x in r["receiver"]) / r["size_bytes"], 5) if r["size_bytes"] else None
+    cpu = [x.get("cpu_s") for x in r["receiver"] if x.get("cpu_s") is not None]
+    r["rcv_cpu_s_per_gb"] = round(statistics.mean(cpu) / (r["size_bytes"] / 1e9), 3) if cpu and r["size_bytes"] else None
     r.pop("repeat", None)
     for x, p in zip(r["receiver"], rx_packets.split(",")):
         x["rx_packets"] = int(p)
@@ -175,8 +189,9 @@ def augment(run_json, workdir, scenario, rep, order, link_mbit, rx_packets, resu
     elif r.get("udpcast_sender"):
         extra = " | udp-sender re-xmits %d (%.1f%%)" % (r["udpcast_sender"]["rexmits"], r["udpcast_sender"]["rexmit_pct"])
     if r["ok"]:
-        print("  => %s %s rep %s: ok, total %.1f s, %.1f Mbit/s (%s%% of link)%s" % (
-            tool, scenario, rep, r["total_s"], r["goodput_mbit"], r["pct_of_link"], extra), file=sys.stderr)
+        print("  => %s %s rep %s: ok, total %.1f s, %.1f Mbit/s (%s of link), receiver CPU %s s/GB%s" % (
+            tool, scenario, rep, r["total_s"], r["goodput_mbit"], ("%s%%" % r["pct_of_link"]) if r["pct_of_link"] else "no cap",
+            r["rcv_cpu_s_per_gb"], extra), file=sys.stderr)
     else:
         print("  => %s %s rep %s: FAILED after %.1f s (sender exit %s, receiver exits %s, byte-equal %s)%s" % (
             tool, scenario, rep, r["total_s"], r["sender"]["exit"], "/".join(str(x["exit"]) for x in r["receiver"]),
@@ -202,17 +217,18 @@ def table(path):
     for r in rows:
         key = (r["size_bytes"], r["receivers"], r["link_mbit"], r["scenario"], r.get("wire_frames", "?"))
         groups.setdefault(key, []).append(r)
+    tools = ("deploycast", "udpcast", "uftp")
+    print("| scenario | tool | runs ok | goodput Mbit/s, median (min-max) | % of link | wire bytes / image byte | feedback / image byte | receiver CPU s/GB | deploycast / this |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for (size, nrcv, link, scenario, frames), rs in groups.items():
         loss, cap = scenario.split(":", 1)
-        print()
-        print("### loss %g %% (%s per mille), cap %s: %g MiB, %d receivers, link %g Mbit/s, wire frames: %s" % (
-            int(loss) / 10, loss, cap, size / 1048576, nrcv, link, frames))
-        print()
-        print("| tool | runs ok | median Mbit/s | min | max | median % of link | sender-measured median Mbit/s (% of link) | median sent/file | deploycast / udpcast |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        cap = cap.split("@")[0]
+        name = "%g %% loss, %s" % (int(loss) / 10, ("%g Mbit/s" % link) if link else "no link cap")
+        if cap != "none":
+            name += ", tools capped at %s" % cap
         medians = {}
         out = []
-        for tool in ("deploycast", "udpcast"):
+        for tool in tools:
             tr = [r for r in rs if r.get("tool") == tool]
             if not tr:
                 continue
@@ -220,25 +236,25 @@ def table(path):
             hung = sum(1 for r in tr if r["sender"]["exit"] in (124, 137) or any(x["hung"] for x in r["receiver"]))
             g = [r["goodput_mbit"] for r in ok]
             medians[tool] = med(g)
-            sm = "-"
-            if tool == "deploycast":
-                sg = [r.get("deploycast_sender", {}).get("goodput_mbit") for r in ok]
-                sg = [v for v in sg if v is not None]
-                if sg:
-                    sm = "%.1f (%.0f %%)" % (med(sg), 100 * med(sg) / link)
             runs = "%d/%d" % (len(ok), len(tr)) + (" (%d hung)" % hung if hung else "")
-            out.append([tool, runs, f1(med(g)), f1(min(g) if g else None), f1(max(g) if g else None),
-                        ("%.0f %%" % (100 * med(g) / link)) if g and link else "-", sm,
-                        ("%.2f" % med([r["sent_per_file"] for r in ok])) if ok else "-"])
-        ratio = "-"
-        if medians.get("deploycast") and medians.get("udpcast"):
-            ratio = "%.2fx" % (medians["deploycast"] / medians["udpcast"])
+            cpu = [r["rcv_cpu_s_per_gb"] for r in ok if r.get("rcv_cpu_s_per_gb") is not None]
+            fb = [r["feedback_per_file"] for r in ok if r.get("feedback_per_file") is not None]
+            out.append([tool, runs,
+                        ("%.1f (%.1f-%.1f)" % (med(g), min(g), max(g))) if g else "-",
+                        ("%.0f %%" % (100 * med(g) / link)) if g and link else "-",
+                        ("%.3f" % med([r["sent_per_file"] for r in ok])) if ok else "-",
+                        ("%.4f" % med(fb)) if fb else "-",
+                        ("%.1f" % med(cpu)) if cpu else "-"])
         for o in out:
-            print("| " + " | ".join(o + [ratio if o[0] == "deploycast" else ""]) + " |")
+            ratio = ""
+            if o[0] != "deploycast" and medians.get("deploycast") and medians.get(o[0]):
+                ratio = "%.2fx" % (medians["deploycast"] / medians[o[0]])
+            print("| " + " | ".join([name if o is out[0] else ""] + o + [ratio]) + " |")
     print()
-    print("Goodput = file size x 8 / (sender start -> last receiver done), from ok runs only (sender and every")
-    print("receiver exit 0, every output byte-equal). Sender-measured = file size x 8 / deploycast'"'"'s own \"Time\"")
-    print("(from its first data packet to the last receiver done). sent/file = bytes on the sender'"'"'s link / file size.")
+    print("Goodput = file size x 8 / (sender start -> last copy complete), ok runs only (every process exit 0, every")
+    print("copy byte-equal). Wire bytes = bytes on the sender'"'"'s lab link (IP + Ethernet headers, repairs, parity,")
+    print("control); feedback = bytes all receivers sent; receiver CPU = user + system seconds of each receiving")
+    print("process tree, mean over the receivers, per GB of image.")
 
 if sys.argv[1] == "augment":
     augment(*sys.argv[2:9], sys.argv[9:])
@@ -256,6 +272,9 @@ lab_check; rc=$?; [[ $rc -eq 0 ]] || exit $rc
 for t in "${tool_list[@]}"; do
     if [[ $t == udpcast ]] && ! { command -v udp-sender && command -v udp-receiver; } >/dev/null; then
         echo "SKIP: udpcast is not installed (apt-get install udpcast)" >&2; exit 77
+    fi
+    if [[ $t == uftp ]] && ! { command -v uftp && command -v uftpd; } >/dev/null; then
+        echo "SKIP: uftp is not installed (apt-get install uftp)" >&2; exit 77
     fi
     if [[ $t == deploycast ]] && ! command -v dotnet >/dev/null; then
         echo "SKIP: dotnet is not installed" >&2; exit 77
@@ -286,13 +305,14 @@ run_results="$tmp/this-run.jsonl"; : >"$run_results"
 if [[ -n "$results" ]]; then
     if ! { mkdir -p "$(dirname "$results")" && touch "$results"; }; then echo "ERROR: cannot write $results" >&2; exit 1; fi
 fi
-link_mbit=$(awk -v r="$rate" 'BEGIN{ v=r+0; u=tolower(r); if (u ~ /gbit/) v*=1000; else if (u ~ /kbit/) v/=1000; else if (u !~ /mbit/) v/=1e6; print v }')
+mbit_of() { awk -v r="$1" 'BEGIN{ if (r == "none") { print 0; exit } v=r+0; u=tolower(r); if (u ~ /gbit/) v*=1000; else if (u ~ /kbit/) v/=1000; else if (u !~ /mbit/) v/=1e6; print v }'; }
 
 echo "creating a $size random test file in $tmp ..." >&2
 lab_make_file "$tmp/source.img" "$size" || exit 1
 bytes=$(stat -c %s "$tmp/source.img")
 
 uc_ver=$(dpkg-query -W -f '${Version}' udpcast 2>/dev/null || echo unknown)
+uf_ver=$(dpkg-query -W -f '${Version}' uftp 2>/dev/null || echo unknown)
 # deploycast's version: commit, +dirty when src/ has uncommitted changes, and the DLL's time (read
 # for every run: someone may rebuild it while the benchmark runs)
 dc_version() {
@@ -304,11 +324,32 @@ dc_version() {
 # Groups and ports exist only inside the lab; TTL 1 for both tools.
 UC_RDV=239.255.42.10 UC_DATA=239.255.42.11 UC_PORTBASE=9000 UC_START_TIMEOUT=60 UC_RECEIVE_TIMEOUT=60
 DC_GROUP=239.255.42.1 DC_PORT=63000 DC_MAX_WAIT=30
+UF_PUB=239.255.43.1 UF_PRIV=239.255.43.2   # uftp's announce and data groups (UDP port 1044, its default)
 
 run_one() {  # run_one <tool> <scenario> <rep> <order>
-    local tool=$1 sc=$2 rep=$3 order=$4 l c snd rcv wd ver
+    local tool=$1 sc=$2 rep=$3 order=$4 l c snd rcv wd ver srate link_mbit
     l=${sc%%:*} c=${sc#*:}
-    if [[ $tool == udpcast ]]; then
+    srate=$rate
+    if [[ $c == *@* ]]; then srate=${c#*@}; c=${c%%@*}; fi
+    link_mbit=$(mbit_of "$srate")
+    if [[ $tool == uftp ]]; then
+        # uftpd is a daemon (-d keeps it in the foreground): the receiver command waits until the file appears in
+        # the destination directory (uftpd moves it there from its temp directory when the file is complete),
+        # then stops uftpd and waits for it, so that its CPU time is counted.
+        local ur=$uftp_rate
+        if [[ $c != none ]]; then
+            ur=$(awk -v m="$(mbit_of "${c,,}bit")" 'BEGIN{printf "%d", m*1000}')
+        elif [[ $ur == auto ]]; then
+            if [[ $srate == none ]]; then ur=-1; else ur=$(awk -v m="$link_mbit" 'BEGIN{printf "%d", m*1000*0.925}'); fi
+        fi
+        snd="uftp -I {iface} -M $UF_PUB -P $UF_PRIV -R $ur -x 1 {file}"
+        rcv='d={out}.d; mkdir -p "$d/dest" "$d/tmp"; uftpd -d -q -I {iface} -M '"$UF_PUB"' -D "$d/dest" -T "$d/tmp" -x 1 & up=$!;'
+        # the wait uses only shell builtins (read -t on a FIFO nobody writes), so it adds no CPU time of its own
+        rcv+=' mkfifo "$d/tick"; exec 9<>"$d/tick"; f="$d/dest/$(basename {file})";'
+        rcv+=' while [ ! -f "$f" ]; do kill -0 $up 2>/dev/null || break; read -t 0.02 -u 9; done;'
+        rcv+=' kill $up 2>/dev/null; wait $up; mv "$d/dest/$(basename {file})" {out} && rm -rf "$d"'
+        ver="$uf_ver (-R $ur)"
+    elif [[ $tool == udpcast ]]; then
         # the udp-sender / udp-receiver command lines of lab/udpcast-bench.sh
         snd="udp-sender --file {file} --interface {sender} --mcast-rdv-address $UC_RDV --mcast-data-address $UC_DATA"
         snd+=" --portbase $UC_PORTBASE --ttl 1 --nokbd --min-receivers {n} --start-timeout $UC_START_TIMEOUT"
@@ -324,8 +365,8 @@ run_one() {  # run_one <tool> <scenario> <rep> <order>
         ver=$(dc_version)
     fi
     wd="$tmp/run-$tool-${l}-${c}-$rep"
-    echo "=== $tool loss=${l}permille cap=$c rep $rep/$repeat (#$order in this repetition; $size = $bytes bytes, $n receivers, link $rate) ===" >&2
-    lab_up "$prefix" "$n" --rate "$rate" --loss-permille "$l" || return 1
+    echo "=== $tool loss=${l}permille cap=$c link=$srate rep $rep/$repeat (#$order in this repetition; $size = $bytes bytes, $n receivers) ===" >&2
+    lab_up "$prefix" "$n" --rate "$srate" --loss-permille "$l" || return 1
     local frames=gso
     if [[ $lab_gso -eq 0 ]]; then
         ip -n "$(lab_snd_ns "$prefix")" link set "$LAB_IFACE" gso_max_segs 1 || { echo "ERROR: cannot set gso_max_segs" >&2; return 1; }
@@ -334,7 +375,7 @@ run_one() {  # run_one <tool> <scenario> <rep> <order>
     : >"$tmp/one.jsonl"
     lab_run_transfer --prefix "$prefix" --label "$tool loss=${l}permille cap=$c #$rep" --timeout "$timeout" \
         --workdir "$wd" --results "$tmp/one.jsonl" --meta tool="$tool" --meta tool_version="$ver" \
-        --meta link_rate="$rate" --meta wire_frames="$frames" "$tmp/source.img" "$snd" "$rcv"
+        --meta link_rate="$srate" --meta wire_frames="$frames" "$tmp/source.img" "$snd" "$rcv"
     # frames each receiver's lab interface took in since lab_up (the lab is fresh for every run)
     local i rxp=""
     for ((i = 1; i <= n; i++)); do rxp+="${rxp:+,}$(lab_iface_counter "$(lab_rcv_ns "$prefix" "$i")" rx_packets)"; done
@@ -345,8 +386,9 @@ run_one() {  # run_one <tool> <scenario> <rep> <order>
 }
 
 for ((rep = 1; rep <= repeat; rep++)); do
-    order=("${tool_list[@]}")
-    if [[ ${#tool_list[@]} -eq 2 && $((rep % 2)) -eq 0 ]]; then order=("${tool_list[1]}" "${tool_list[0]}"); fi
+    # rotate the order of the tools by one every repetition
+    order=()
+    for ((k = 0; k < ${#tool_list[@]}; k++)); do order+=("${tool_list[$(((k + rep - 1) % ${#tool_list[@]}))]}"); done
     for sc in "${scenarios[@]}"; do
         k=0
         for tool in "${order[@]}"; do
