@@ -120,6 +120,10 @@ public static class AgentRunner
                     return failed ? AgentExitCodes.Failed : AgentExitCodes.Success;
                 }
             }
+            else if (options.Once && site.IsBlocked)
+            {
+                return AgentExitCodes.Blocked;
+            }
             else if (options.Once && site.Identity is not null)
             {
                 log.Info(Component, "Waiting for approval; run the agent again once an administrator approves this computer.");
@@ -164,6 +168,9 @@ public static class AgentExitCodes
 
     /// <summary>The computer waits for an administrator's approval (with --once).</summary>
     public const int NotApproved = 4;
+
+    /// <summary>An administrator blocked this computer (with --once).</summary>
+    public const int Blocked = 5;
 
     /// <summary>Stopped (Ctrl+C, SIGTERM); a deployment in progress resumes at the same step next time.</summary>
     public const int Interrupted = 130;

@@ -95,6 +95,32 @@ public sealed class AgentEndToEndTests
         Assert.False(File.Exists(Path.Combine(lab.AgentData(1), "disk.img")), "nothing may be applied without verified content");
     }
 
+    [Fact]
+    public async Task BlockedComputer_ExitsFive_UnknownComputerExitsFour()
+    {
+        await using var server = await DistributionPointServer.StartAsync();
+        using var admin = server.Http(DistributionPointServer.AdminToken);
+        using (var imported = await admin.PostAsJsonAsync("/api/v1/devices", new { devices = new[] { new { name = "LAB-PC-09", macAddresses = new[] { "02:00:00:00:02:09" } } } }))
+        {
+            var id = (await imported.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("deviceIds")[0].GetInt64();
+            using var blocked = await admin.PostAsync($"/api/v1/devices/{id}/block", null);
+            Assert.Equal(HttpStatusCode.OK, blocked.StatusCode);
+        }
+
+        string[] Agent(string name, string mac) =>
+        [
+            "agent", "--server", server.Url.ToString(), "--fingerprint", server.Started.CertificateFingerprint,
+            "--data-dir", server.Directory.File(name), "--name", name, "--mac", mac, "--once",
+        ];
+        using var blockedAgent = CliProcess.Start(Agent("blocked", "02:00:00:00:02:09"));
+        Assert.Equal(5, await blockedAgent.WaitAsync(AgentTimeout));
+        Assert.Contains("blocked by an administrator", blockedAgent.Output, StringComparison.Ordinal);
+
+        using var unknownAgent = CliProcess.Start(Agent("unknown", "02:00:00:00:02:0a"));
+        Assert.Equal(4, await unknownAgent.WaitAsync(AgentTimeout));
+        Assert.Contains("waiting for approval", unknownAgent.Output, StringComparison.Ordinal);
+    }
+
     private static int CountOf(string text, string what)
     {
         var count = 0;

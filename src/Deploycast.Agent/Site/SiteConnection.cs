@@ -49,6 +49,9 @@ public sealed class SiteConnection : IStatusReporter, IDisposable
     /// <summary>The device's id and credential once registered.</summary>
     public AgentIdentity? Identity => _identity;
 
+    /// <summary>True when the site answered that an administrator blocked this device.</summary>
+    public bool IsBlocked { get; private set; }
+
     /// <summary>The credential the DP accepts for encrypted packages deployed to this device.</summary>
     public string? Credential => _identity?.Credential;
 
@@ -126,10 +129,14 @@ public sealed class SiteConnection : IStatusReporter, IDisposable
 
             if (response.StatusCode == HttpStatusCode.Forbidden)
             {
-                var problem = await ProblemAsync(response, cancellationToken).ConfigureAwait(false);
-                _log.Warning(Component, $"No policy yet: {problem}");
+                var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                IsBlocked = body.Contains("\"Device blocked\"", StringComparison.Ordinal);
+                var problem = await ProblemAsync(new HttpResponseMessage(response.StatusCode) { Content = new StringContent(body) }, cancellationToken).ConfigureAwait(false);
+                _log.Warning(Component, IsBlocked ? $"This computer is blocked by an administrator: {problem}" : $"No policy yet: {problem}");
                 return null;
             }
+
+            IsBlocked = false;
 
             await EnsureSuccessAsync(response, "policy", cancellationToken).ConfigureAwait(false);
             return await response.Content.ReadFromJsonAsync<DevicePolicy>(Json, cancellationToken).ConfigureAwait(false);
