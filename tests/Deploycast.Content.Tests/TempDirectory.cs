@@ -82,6 +82,30 @@ internal sealed class TempDirectory : IDisposable
         return output.Trim();
     }
 
+    /// <summary>
+    /// Mounts a tmpfs of <paramref name="size"/> (like "4m") at a new folder in this directory, for tests of a full disk;
+    /// null, with the reason written to <paramref name="output"/>, where that is not possible (not root, or not allowed).
+    /// The caller unmounts it.
+    /// </summary>
+    public string? TryMountSmallTmpfs(string size, Xunit.Abstractions.ITestOutputHelper output)
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+        {
+            output.WriteLine("SKIPPED: mounting a small tmpfs needs root (CI runs as root)");
+            return null;
+        }
+
+        var mount = File("small");
+        Directory.CreateDirectory(mount);
+        if (RunExitCode("mount", "-t", "tmpfs", "-o", $"size={size}", "tmpfs", mount) != 0)
+        {
+            output.WriteLine("SKIPPED: this machine does not allow mounting a tmpfs");
+            return null;
+        }
+
+        return mount;
+    }
+
     public static int RunExitCode(string file, params string[] arguments)
     {
         using var process = Process.Start(new ProcessStartInfo(file, arguments) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
