@@ -107,7 +107,8 @@ public static class ServerHost
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
-        app.Services.GetRequiredService<LocalContentDistributor>().SetUrl(AdvertisedUrl(app, url));
+        var advertised = AdvertisedUrl(app, url);
+        app.Services.GetRequiredService<LocalContentDistributor>().SetUrl(advertised);
         await site.SaveLocalDistributionPointAsync(cancellationToken).ConfigureAwait(false);
         return new ServerStarted(
             url,
@@ -116,7 +117,8 @@ public static class ServerHost
             app.Services.GetRequiredService<IOptions<DistributionPointOptions>>().Value.DataDirectory,
             tokens.NewAdminToken,
             tokens.NewClientToken,
-            role.Settings);
+            role.Settings,
+            advertised);
     }
 
     /// <summary>The address agents are told to reach this server's DP at: <c>Site:AdvertisedUrl</c>, else where it listens.</summary>
@@ -141,7 +143,7 @@ public static class ServerHost
     }
 }
 
-/// <summary>A started server, as <c>deploycast server</c> prints it.</summary>
+/// <summary>A started server, as <c>deploycast server</c> prints it; <see cref="AdvertisedUrl"/> is where agents are sent (<c>Site:AdvertisedUrl</c>, else <see cref="Url"/>).</summary>
 public sealed record ServerStarted(
     Uri Url,
     string CertificateFingerprint,
@@ -149,7 +151,8 @@ public sealed record ServerStarted(
     string DataDirectory,
     string? NewAdminToken,
     string? NewClientToken,
-    MulticastSettings Multicast);
+    MulticastSettings Multicast,
+    Uri AdvertisedUrl);
 
 /// <summary>Where the server was asked to listen (for the address it advertises).</summary>
 internal sealed class ServerListen

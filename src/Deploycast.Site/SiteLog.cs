@@ -20,4 +20,7 @@ internal static partial class SiteLog
 
     [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "Device {DeviceId} '{Name}' registered again without its credential; it waits for approval (another computer may claim its MAC address)")]
     public static partial void ConflictingRegistration(ILogger logger, long deviceId, string name);
+
+    [LoggerMessage(EventId = 5105, Level = LogLevel.Information, Message = "Distribution point {DistributionPointId} registered at {Url} (again: {Again})")]
+    public static partial void DistributionPointRegistered(ILogger logger, string distributionPointId, Uri url, bool again);
 }

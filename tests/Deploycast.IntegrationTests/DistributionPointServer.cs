@@ -33,6 +33,9 @@ internal sealed class DistributionPointServer : IAsyncDisposable
 
     public DistributionPointRole Role => _app.Services.GetRequiredService<DistributionPointRole>();
 
+    /// <summary>The site manager of this server's site role.</summary>
+    public Deploycast.Site.Management.SiteManager Site => _app.Services.GetRequiredService<Deploycast.Site.Management.SiteManager>();
+
     public static async Task<DistributionPointServer> StartAsync()
     {
         var directory = new TempDirectory();

@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using Deploycast.Cli.Commands;
 using Deploycast.DistributionPoint.Settings;
+using Deploycast.Site.Management;
 using Deploycast.Site.Model;
 
 namespace Deploycast.Cli.Admin;
@@ -33,10 +34,34 @@ internal static class DpCommand
         [nameof(MulticastSettings.SessionIdleTimeout)] = "--idle-timeout",
     };
 
-    public static Command Create() => new("dp", "Distribution points: list them, show and change the multicast settings.")
+    public static Command Create() => new("dp", "Distribution points: list them, make registration tokens, show and change the multicast settings.")
     {
-        List(), Show(), Set(),
+        List(), Token(), Show(), Set(),
     };
+
+    private static Command Token()
+    {
+        var hours = new Option<int?>("--valid-hours") { Description = "how long the token is accepted, 1 to 168 hours (default 24)" };
+        var command = new Command("token", "Make a registration token, with which a DP running alone registers (deploycast server --register-with).") { hours };
+        var admin = AdminOptions.AddTo(command);
+        admin.SetAction(command, async (result, context, cancellationToken) =>
+        {
+            context.FieldOptions = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["validHours"] = "--valid-hours" };
+            var response = await context.Site.SendJsonAsync<DistributionPointToken>(
+                HttpMethod.Post, "api/v1/distribution-points/registration-tokens", new DistributionPointTokenRequest(result.GetValue(hours)), cancellationToken).ConfigureAwait(false);
+            if (context.Json)
+            {
+                context.WriteJson(response.Json);
+                return ExitCodes.Success;
+            }
+
+            context.Line($"Registration token (shown once): {response.Value.Token}");
+            context.Line($"Expires: {AdminContext.Time(response.Value.Expires)}");
+            context.Line($"On the DP: deploycast server --register-with {context.Site.Server} --site-fingerprint <this server's certificate SHA-256> --registration-token <token>");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
 
     private static Command List()
     {

@@ -69,6 +69,21 @@ internal static class SiteAuthorization
         return await next(context).ConfigureAwait(false);
     }
 
+    /// <summary>Accepts a distribution point registration token that has not expired.</summary>
+    public static async ValueTask<object?> RequireDistributionPointToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var token = BearerToken(context.HttpContext);
+        var manager = context.HttpContext.RequestServices.GetRequiredService<SiteManager>();
+        if (!await manager.IsDistributionPointTokenValidAsync(token, context.HttpContext.RequestAborted).ConfigureAwait(false))
+        {
+            return Unauthorized(context.HttpContext, "Registration token required", token is null
+                ? "This request needs a registration token (deploycast dp token) in an 'Authorization: Bearer <token>' header."
+                : "The registration token is unknown or has expired; ask the administrator for a new one (deploycast dp token).");
+        }
+
+        return await next(context).ConfigureAwait(false);
+    }
+
     public static Device Device(HttpContext context) => (Device)context.Items[DeviceItem]!;
 
     private static IResult Unauthorized(HttpContext context, string title, string detail)

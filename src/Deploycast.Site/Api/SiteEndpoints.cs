@@ -19,6 +19,10 @@ public static class SiteEndpoints
 
         // Agents.
         api.MapPost("/agent/register", Register);
+
+        // Distribution points that run as their own process, by registration token.
+        api.MapPost("/distribution-points/register", (DistributionPointRegistration? body, SiteManager site, CancellationToken ct) =>
+            site.RegisterDistributionPointAsync(body, ct)).AddEndpointFilter(SiteAuthorization.RequireDistributionPointToken);
         var agent = api.MapGroup("/agent").AddEndpointFilter(SiteAuthorization.RequireDevice);
         agent.MapGet("/policy", (SiteManager site, HttpContext context, CancellationToken ct) =>
             site.GetPolicyAsync(SiteAuthorization.Device(context), ct));
@@ -46,6 +50,8 @@ public static class SiteEndpoints
         });
 
         admin.MapGet("/distribution-points", (ISiteStore store, CancellationToken ct) => store.ListDistributionPointsAsync(ct));
+        admin.MapPost("/distribution-points/registration-tokens", async (DistributionPointTokenRequest? body, SiteManager site, CancellationToken ct) =>
+            Results.Json(await site.CreateDistributionPointTokenAsync(body?.ValidHours, ct).ConfigureAwait(false), statusCode: StatusCodes.Status201Created));
 
         admin.MapGet("/devices", (SiteManager site, int? skip, int? take, CancellationToken ct) => site.ListDevicesAsync(SiteManager.PageOf(skip, take), ct));
         admin.MapPost("/devices", (DeviceImport? body, SiteManager site, CancellationToken ct) => site.ImportDevicesAsync(body?.Devices, ct));

@@ -1,0 +1,112 @@
+using System.Globalization;
+using Deploycast.Site.Model;
+
+namespace Deploycast.Site.Management;
+
+public sealed partial class SiteManager
+{
+    /// <summary>Prefix of DP registration tokens, so a token pasted in the wrong place is recognisable.</summary>
+    internal const string RegistrationTokenPrefix = "dcr_";
+
+    /// <summary>Site setting holding one token's expiry; the name carries the token's SHA-256, never the token.</summary>
+    private const string RegistrationTokenSetting = "dp-registration-token:";
+
+    /// <summary>Default lifetime of a registration token, in hours (1 to 168).</summary>
+    public const int DefaultRegistrationTokenHours = 24;
+
+    /// <summary>Makes a registration token a distribution point presents once to register; it is shown only here.</summary>
+    public async Task<DistributionPointToken> CreateDistributionPointTokenAsync(int? validHours, CancellationToken cancellationToken)
+    {
+        if (validHours is < 1 or > 168)
+        {
+            throw SiteValidationException.One("validHours", $"validHours must be from 1 to 168 (a week); it is {validHours}.");
+        }
+
+        var token = NewSecret(RegistrationTokenPrefix);
+        var expires = Now.AddHours(validHours ?? DefaultRegistrationTokenHours);
+        await _store.SetSettingAsync(RegistrationTokenSetting + HashSecret(token), expires.ToString("O", CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        return new DistributionPointToken(token, expires);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="token"/> is a registration token this site made that has not expired. A token serves
+    /// until it expires, so a DP restarted with the same token registers again.
+    /// </summary>
+    public async Task<bool> IsDistributionPointTokenValidAsync(string? token, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(token) || !token.StartsWith(RegistrationTokenPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var stored = await _store.GetSettingAsync(RegistrationTokenSetting + HashSecret(token), cancellationToken).ConfigureAwait(false);
+        return DateTimeOffset.TryParse(stored, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var expires) && Now < expires;
+    }
+
+    /// <summary>
+    /// Records (or updates) a distribution point that runs as its own process. The caller has checked its registration
+    /// token (<see cref="IsDistributionPointTokenValidAsync"/>).
+    /// </summary>
+    public async Task<DistributionPointRegistered> RegisterDistributionPointAsync(DistributionPointRegistration? request, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var id = request?.Id?.Trim();
+        if (string.IsNullOrEmpty(id))
+        {
+            errors.Add("id", "id is required: the DP's name, for example its host name.");
+        }
+        else if (!Identifiers.IsWellFormedId(id))
+        {
+            errors.Add("id", $"id '{id}' must be 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit.");
+        }
+        else if (_distributor is not null && string.Equals(id, _distributor.DistributionPointId, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add("id", $"id '{id}' is the site server's own distribution point; choose another name.");
+        }
+
+        Uri? url = null;
+        if (string.IsNullOrWhiteSpace(request?.Url))
+        {
+            errors.Add("url", "url is required: the DP's https:// address agents reach it at.");
+        }
+        else if (!Uri.TryCreate(request.Url.Trim(), UriKind.Absolute, out url) || url.Scheme != Uri.UriSchemeHttps)
+        {
+            errors.Add("url", $"url '{request.Url}' must be an absolute https:// address, such as https://dp2.example:8443/.");
+        }
+
+        var fingerprint = request?.CertificateFingerprint?.Trim().Replace(":", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
+        if (string.IsNullOrEmpty(fingerprint))
+        {
+            errors.Add("certificateFingerprint", "certificateFingerprint is required: the SHA-256 of the DP's TLS certificate.");
+        }
+        else if (fingerprint.Length != 64 || !fingerprint.All(Uri.IsHexDigit))
+        {
+            errors.Add("certificateFingerprint", $"certificateFingerprint must be 64 hex digits (a SHA-256); it has {fingerprint.Length} characters.");
+        }
+
+        errors.ThrowIfAny();
+        var existing = await _store.GetDistributionPointAsync(id!, cancellationToken).ConfigureAwait(false);
+        if (existing is { IsLocal: true })
+        {
+            throw new SiteConflictException($"'{id}' is a site server's own distribution point; choose another name.");
+        }
+
+        var record = new DistributionPointRecord(id!, url!, fingerprint!, IsLocal: false, existing?.Registered ?? Now, Now);
+        await _store.SaveDistributionPointAsync(record, cancellationToken).ConfigureAwait(false);
+        SiteLog.DistributionPointRegistered(_logger, record.Id, record.Url, existing is not null);
+        return new DistributionPointRegistered(record, _distributor?.SiteKey);
+    }
+}
+
+/// <summary>A new registration token (shown once) and when it stops being accepted.</summary>
+public sealed record DistributionPointToken(string Token, DateTimeOffset Expires);
+
+/// <summary>Body of <c>POST /api/v1/distribution-points/registration-tokens</c>.</summary>
+/// <param name="ValidHours">How long the token is accepted, 1 to 168 hours; default 24.</param>
+public sealed record DistributionPointTokenRequest(int? ValidHours);
+
+/// <summary>Body of <c>POST /api/v1/distribution-points/register</c>: where agents reach the DP and how they trust it.</summary>
+public sealed record DistributionPointRegistration(string? Id, string? Url, string? CertificateFingerprint);
+
+/// <summary>The registered DP and the site's manifest-signing public key (SubjectPublicKeyInfo, base64), when the site has one.</summary>
+public sealed record DistributionPointRegistered(DistributionPointRecord DistributionPoint, string? SiteKey);
