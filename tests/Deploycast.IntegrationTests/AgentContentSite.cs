@@ -151,6 +151,46 @@ internal static class AgentContentTools
         var (exitCode, output) = Run(file, arguments);
         Assert.True(exitCode == 0, $"{file} {string.Join(' ', arguments)} exited {exitCode}: {output}");
     }
+
+    /// <summary>A tree like a small OS image: nested folders, random binaries, text, an empty file, a symlink.</summary>
+    public static void MakeTree(string root, int randomMegabytes)
+    {
+        Directory.CreateDirectory(Path.Combine(root, "Windows", "System32", "drivers"));
+        Directory.CreateDirectory(Path.Combine(root, "Users", "Public"));
+        var random = new Random(42);
+        var big = new byte[randomMegabytes << 20];
+        random.NextBytes(big);
+        File.WriteAllBytes(Path.Combine(root, "Windows", "System32", "big.dll"), big);
+        for (var i = 0; i < 20; i++)
+        {
+            var small = new byte[random.Next(1, 64 << 10)];
+            random.NextBytes(small);
+            File.WriteAllBytes(Path.Combine(root, "Windows", "System32", "drivers", $"driver{i}.sys"), small);
+        }
+
+        File.WriteAllText(Path.Combine(root, "Users", "Public", "readme.txt"), "imaged by deploycast\n");
+        File.WriteAllBytes(Path.Combine(root, "Users", "Public", "empty"), []);
+        File.CreateSymbolicLink(Path.Combine(root, "Users", "link"), "Public/readme.txt");
+    }
+
+    /// <summary>Every entry under <paramref name="root"/>: relative path, kind, and the bytes' hash or the link's target.</summary>
+    public static List<string> Tree(string root) =>
+        Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories)
+            .Select(path =>
+            {
+                var relative = Path.GetRelativePath(root, path);
+                var info = new FileInfo(path);
+                if (info.LinkTarget is { } target)
+                {
+                    return $"{relative} -> {target}";
+                }
+
+                return Directory.Exists(path)
+                    ? $"{relative}/"
+                    : $"{relative} {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)))}";
+            })
+            .Order(StringComparer.Ordinal)
+            .ToList();
 }
 
 /// <summary>A test that needs a tool; skipped with the package to install when it is missing.</summary>

@@ -184,7 +184,7 @@ public sealed class AgentContentTests
     {
         await using var site = await AgentContentSite.StartAsync();
         var source = site.Server.Directory.File("tree");
-        MakeTree(source);
+        AgentContentTools.MakeTree(source, randomMegabytes: 3);
         var image = site.Server.Directory.File("ext4.img");
         AgentContentTools.Check("mkfs.ext4", "-q", "-d", source, image, "32M");
         var packageId = await site.ImportAsync(image, ImageType.Raw);
@@ -210,35 +210,21 @@ public sealed class AgentContentTests
     public async Task ApplyImageStep_Wim_AppliedToADirectory_EqualsTheCapturedTree()
     {
         await using var site = await AgentContentSite.StartAsync();
-        var source = site.Server.Directory.File("tree");
-        MakeTree(source);
-        var wim = site.Server.Directory.File("x.wim");
-        AgentContentTools.Check("wimcapture", source, wim);
-        var packageId = await site.ImportAsync(wim, ImageType.Wim);
-        var (deviceId, credential) = await site.RegisterDeviceAsync("minint-wim");
-        await site.DeployAsync(deviceId, ContentOption.DownloadLocallyWhenNeeded, allowUnicastFallback: true, packageId, imageIndex: 1);
-        var policy = await site.PolicyAsync(credential);
+        var (source, packageId, credential, policy) = await CaptureAndDeployWimAsync(site, "minint-wim");
 
         using var work = new TempDirectory();
         var target = work.File("applied");
         var result = await RunApplyAsync(site, work, credential, policy, new() { ["package"] = packageId, ["imageIndex"] = "1", ["destination"] = target }, new Reports());
 
         Assert.True(result.Succeeded, result.Message);
-        Assert.Equal(Tree(source), Tree(target));
+        Assert.Equal(AgentContentTools.Tree(source), AgentContentTools.Tree(target));
     }
 
     [NeedsToolFact("wimcapture", "wimtools")]
     public async Task ApplyImageStep_WimIndexThatDoesNotExist_FailsWithWimlibsReason()
     {
         await using var site = await AgentContentSite.StartAsync();
-        var source = site.Server.Directory.File("tree");
-        MakeTree(source);
-        var wim = site.Server.Directory.File("x.wim");
-        AgentContentTools.Check("wimcapture", source, wim);
-        var packageId = await site.ImportAsync(wim, ImageType.Wim);
-        var (deviceId, credential) = await site.RegisterDeviceAsync("minint-wim3");
-        await site.DeployAsync(deviceId, ContentOption.DownloadLocallyWhenNeeded, allowUnicastFallback: true, packageId, imageIndex: 1);
-        var policy = await site.PolicyAsync(credential);
+        var (_, packageId, credential, policy) = await CaptureAndDeployWimAsync(site, "minint-wim3");
 
         using var work = new TempDirectory();
         var result = await RunApplyAsync(site, work, credential, policy, new() { ["package"] = packageId, ["imageIndex"] = "3", ["destination"] = work.File("applied") }, new Reports());
@@ -279,37 +265,18 @@ public sealed class AgentContentTests
         return path;
     }
 
-    private static void MakeTree(string root)
+    /// <summary>Captures a tree into a WIM, imports it and deploys index 1 to a new device; returns the device's policy.</summary>
+    private static async Task<(string Source, string PackageId, string Credential, DevicePolicy Policy)> CaptureAndDeployWimAsync(AgentContentSite site, string deviceName)
     {
-        var random = new Random(42);
-        Directory.CreateDirectory(Path.Combine(root, "etc", "deploycast"));
-        Directory.CreateDirectory(Path.Combine(root, "empty"));
-        File.WriteAllText(Path.Combine(root, "etc", "hostname"), "minint-42\n");
-        File.WriteAllText(Path.Combine(root, "etc", "deploycast", "empty.conf"), string.Empty);
-        var data = new byte[3 << 20];
-        random.NextBytes(data);
-        File.WriteAllBytes(Path.Combine(root, "data.bin"), data);
-        File.CreateSymbolicLink(Path.Combine(root, "hostname-link"), "etc/hostname");
+        var source = site.Server.Directory.File("tree");
+        AgentContentTools.MakeTree(source, randomMegabytes: 3);
+        var wim = site.Server.Directory.File("x.wim");
+        AgentContentTools.Check("wimcapture", source, wim);
+        var packageId = await site.ImportAsync(wim, ImageType.Wim);
+        var (deviceId, credential) = await site.RegisterDeviceAsync(deviceName);
+        await site.DeployAsync(deviceId, ContentOption.DownloadLocallyWhenNeeded, allowUnicastFallback: true, packageId, imageIndex: 1);
+        return (source, packageId, credential, await site.PolicyAsync(credential));
     }
-
-    /// <summary>Every entry under <paramref name="root"/>: relative path, kind, and the bytes' hash or the link's target.</summary>
-    private static List<string> Tree(string root) =>
-        Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories)
-            .Select(path =>
-            {
-                var relative = Path.GetRelativePath(root, path);
-                var info = new FileInfo(path);
-                if (info.LinkTarget is { } target)
-                {
-                    return $"{relative} -> {target}";
-                }
-
-                return Directory.Exists(path)
-                    ? $"{relative}/"
-                    : $"{relative} {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)))}";
-            })
-            .Order(StringComparer.Ordinal)
-            .ToList();
 
     /// <summary>Step progress, kept in order; an optional handler sees each report as it is made.</summary>
     private sealed class Reports(Action<StepProgress>? onReport = null) : IProgress<StepProgress>

@@ -19,7 +19,7 @@ public sealed class AgentEndToEndTests
     [Fact]
     public async Task FourAgents_ReceiveRawAndWimByMulticast_OneKilledMidDownloadResumes()
     {
-        Assert.True(Tools.Have("mkfs.ext4", "e2fsck", "wimcapture"), "This test needs e2fsprogs and wimtools; .ci/run installs them (apt-get install e2fsprogs wimtools).");
+        Assert.True(new[] { "mkfs.ext4", "e2fsck", "wimcapture" }.All(AgentContentTools.Exists), "This test needs e2fsprogs and wimtools; .ci/run installs them (apt-get install e2fsprogs wimtools).");
 
         await using var server = await DistributionPointServer.StartAsync();
         var lab = await Lab.CreateAsync(server, randomMegabytes: 24);
@@ -42,9 +42,9 @@ public sealed class AgentEndToEndTests
         foreach (var number in Enumerable.Range(1, 4))
         {
             var data = lab.AgentData(number);
-            var fsck = await Tools.RunAsync("e2fsck", "-fn", Path.Combine(data, "disk.img"));
+            var fsck = AgentContentTools.Run("e2fsck", "-fn", Path.Combine(data, "disk.img"));
             Assert.True(fsck.ExitCode == 0, $"e2fsck on agent {number}'s disk: {fsck.Output}");
-            Tools.AssertSameTree(lab.Tree, Path.Combine(data, "wim"));
+            Assert.Equal(AgentContentTools.Tree(lab.Tree), AgentContentTools.Tree(Path.Combine(data, "wim")));
         }
 
         // The killed agent resumed: its second run reports a download that did not start from zero, or finished the
@@ -71,7 +71,7 @@ public sealed class AgentEndToEndTests
         {
             Assert.True(0 == await agent.Process.WaitAsync(AgentTimeout), $"agent {agent.Number} failed:\n{agent.Process.Output}");
             Assert.Contains("by unicast", agent.Process.Output, StringComparison.Ordinal);
-            var fsck = await Tools.RunAsync("e2fsck", "-fn", Path.Combine(lab.AgentData(agent.Number), "disk.img"));
+            var fsck = AgentContentTools.Run("e2fsck", "-fn", Path.Combine(lab.AgentData(agent.Number), "disk.img"));
             Assert.Equal(0, fsck.ExitCode);
         }
 
@@ -165,14 +165,14 @@ public sealed class AgentEndToEndTests
         public static async Task<Lab> CreateAsync(DistributionPointServer server, int randomMegabytes, bool multicastOnly = false)
         {
             var lab = new Lab(server, multicastOnly);
-            Tools.MakeTree(lab.Tree, randomMegabytes);
+            AgentContentTools.MakeTree(lab.Tree, randomMegabytes);
             var raw = server.Directory.File("disk.img");
             var wim = server.Directory.File("tree.wim");
-            Assert.Equal(0, (await Tools.RunAsync("mkfs.ext4", "-q", "-d", lab.Tree, raw, $"{randomMegabytes + 24}M")).ExitCode);
+            AgentContentTools.Check("mkfs.ext4", "-q", "-d", lab.Tree, raw, $"{randomMegabytes + 24}M");
             await lab.ImportAsync("Lab disk", raw);
-            if (Tools.Have("wimcapture"))
+            if (AgentContentTools.Exists("wimcapture"))
             {
-                Assert.Equal(0, (await Tools.RunAsync("wimcapture", lab.Tree, wim, "Lab")).ExitCode);
+                AgentContentTools.Check("wimcapture", lab.Tree, wim, "Lab");
                 await lab.ImportAsync("Lab WIM", wim);
             }
 
@@ -228,71 +228,6 @@ public sealed class AgentEndToEndTests
             var text = await response.Content.ReadAsStringAsync();
             Assert.True(response.StatusCode == HttpStatusCode.Created, $"{path}: {(int)response.StatusCode} {text}");
             return JsonDocument.Parse(text).RootElement.Clone();
-        }
-    }
-}
-
-/// <summary>Third-party tools the end-to-end tests check results with.</summary>
-internal static class Tools
-{
-    public static bool Have(params string[] tools) => tools.All(tool =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Append("/sbin").Append("/usr/sbin")
-            .Any(dir => File.Exists(Path.Combine(dir, tool))));
-
-    public static async Task<(int ExitCode, string Output)> RunAsync(string tool, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    /// <summary>A tree like a small OS image: nested folders, random binaries, text, an empty file, a symlink.</summary>
-    public static void MakeTree(string root, int randomMegabytes)
-    {
-        Directory.CreateDirectory(Path.Combine(root, "Windows", "System32", "drivers"));
-        Directory.CreateDirectory(Path.Combine(root, "Users", "Public"));
-        var random = new Random(42);
-        var big = new byte[randomMegabytes << 20];
-        random.NextBytes(big);
-        File.WriteAllBytes(Path.Combine(root, "Windows", "System32", "big.dll"), big);
-        for (var i = 0; i < 20; i++)
-        {
-            var small = new byte[random.Next(1, 64 << 10)];
-            random.NextBytes(small);
-            File.WriteAllBytes(Path.Combine(root, "Windows", "System32", "drivers", $"driver{i}.sys"), small);
-        }
-
-        File.WriteAllText(Path.Combine(root, "Users", "Public", "readme.txt"), "imaged by deploycast\n");
-        File.WriteAllBytes(Path.Combine(root, "Users", "Public", "empty"), []);
-        File.CreateSymbolicLink(Path.Combine(root, "Users", "link"), "Public/readme.txt");
-    }
-
-    /// <summary>Every file and link of <paramref name="expected"/> is in <paramref name="actual"/> with the same bytes.</summary>
-    public static void AssertSameTree(string expected, string actual)
-    {
-        var want = Directory.EnumerateFileSystemEntries(expected, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(expected, p)).Order().ToList();
-        var have = Directory.EnumerateFileSystemEntries(actual, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(actual, p)).Order().ToList();
-        Assert.Equal(want, have);
-        foreach (var relative in want)
-        {
-            var source = new FileInfo(Path.Combine(expected, relative));
-            var copy = new FileInfo(Path.Combine(actual, relative));
-            if (source.LinkTarget is not null)
-            {
-                Assert.Equal(source.LinkTarget, copy.LinkTarget);
-            }
-            else if (!Directory.Exists(source.FullName))
-            {
-                Assert.True(File.ReadAllBytes(source.FullName).AsSpan().SequenceEqual(File.ReadAllBytes(copy.FullName)), $"{relative} differs");
-            }
         }
     }
 }
