@@ -63,7 +63,7 @@ internal sealed class SiteClientAuthorizer(AccessTokens tokens, SiteManager site
         }
 
         var device = await site.AuthenticateDeviceAsync(token, cancellationToken).ConfigureAwait(false);
-        return device is not null && await site.IsDeployedContentAsync(device, package.PackageId, package.Version, cancellationToken).ConfigureAwait(false);
+        return device is not null && await site.IsDeployedContentAsync(device, package.PackageId, cancellationToken).ConfigureAwait(false);
     }
 }
 

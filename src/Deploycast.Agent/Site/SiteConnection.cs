@@ -131,7 +131,7 @@ public sealed class SiteConnection : IStatusReporter, IDisposable
             {
                 var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
                 IsBlocked = body.Contains("\"Device blocked\"", StringComparison.Ordinal);
-                var problem = await ProblemAsync(new HttpResponseMessage(response.StatusCode) { Content = new StringContent(body) }, cancellationToken).ConfigureAwait(false);
+                var problem = ProblemText(body);
                 _log.Warning(Component, IsBlocked ? $"This computer is blocked by an administrator: {problem}" : $"No policy yet: {problem}");
                 return null;
             }
@@ -239,9 +239,12 @@ public sealed class SiteConnection : IStatusReporter, IDisposable
         }
     }
 
-    private static async Task<string> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task<string> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        ProblemText(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+
+    /// <summary>A problem-details body as one line: its detail (or title) and each field error.</summary>
+    private static string ProblemText(string body)
     {
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var document = JsonDocument.Parse(body);

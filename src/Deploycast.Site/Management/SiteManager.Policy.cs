@@ -78,16 +78,39 @@ public sealed partial class SiteManager
 
     /// <summary>Whether a package is deployed to a device now (so it may have the session key or the encrypted content of
     /// any of its versions: an agent that started on version 1 finishes it after version 2 is published).</summary>
-    public async Task<bool> IsDeployedContentAsync(Device device, string packageId, int version, CancellationToken cancellationToken)
+    public async Task<bool> IsDeployedContentAsync(Device device, string packageId, CancellationToken cancellationToken)
     {
-        _ = version;
+        ArgumentNullException.ThrowIfNull(device);
         if (device.Approval != DeviceApproval.Approved)
         {
             return false;
         }
 
-        var policy = await GetPolicyAsync(device, cancellationToken).ConfigureAwait(false);
-        return policy.Deployments.SelectMany(d => d.Content)
-            .Any(c => string.Equals(c.PackageId, packageId, StringComparison.OrdinalIgnoreCase));
+        // What the device's policy would list, without building all of it: the DP asks on every session request and
+        // every range of an encrypted download. Policy names a package while it and its newest version exist, through
+        // a deployment that is available now and whose task sequence applies it.
+        if (await _store.GetPackageAsync(packageId, cancellationToken).ConfigureAwait(false) is not { } package
+            || await _store.GetPackageVersionAsync(package.Id, package.LatestVersion, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return false;
+        }
+
+        var now = Now;
+        var collections = await CollectionsOfDeviceAsync(device, cancellationToken).ConfigureAwait(false);
+        foreach (var deployment in await _store.ListDeploymentsToCollectionsAsync(collections.Select(c => c.Id).ToArray(), cancellationToken).ConfigureAwait(false))
+        {
+            if (deployment.Available is { } available && available > now)
+            {
+                continue;
+            }
+
+            if (await _store.GetTaskSequenceAsync(deployment.TaskSequenceId, cancellationToken).ConfigureAwait(false) is { } sequence
+                && PackageIdsOf(sequence.Steps).Contains(package.Id, StringComparer.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
