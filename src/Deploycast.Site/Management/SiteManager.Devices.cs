@@ -30,31 +30,7 @@ public sealed partial class SiteManager
             var field = $"devices[{i}]";
             var entry = entries[i];
             var name = errors.Name($"{field}.name", entry?.Name);
-            var macs = new List<string>();
-            foreach (var mac in entry?.MacAddresses ?? [])
-            {
-                if (Identifiers.NormalizeMac(mac) is { } normalized)
-                {
-                    macs.Add(normalized);
-                }
-                else
-                {
-                    errors.Add($"{field}.macAddresses", $"'{mac}' is not a MAC address (six hex bytes like 00:15:5d:01:02:03).");
-                }
-            }
-
-            Guid? uuid = null;
-            if (!string.IsNullOrWhiteSpace(entry?.SmbiosUuid))
-            {
-                if (Guid.TryParse(entry.SmbiosUuid, out var parsed))
-                {
-                    uuid = parsed;
-                }
-                else
-                {
-                    errors.Add($"{field}.smbiosUuid", $"'{entry.SmbiosUuid}' is not an SMBIOS UUID (like 4c4c4544-0042-3510-8052-b4c04f4b4e31).");
-                }
-            }
+            var (macs, uuid) = ReadIdentity($"{field}.", entry, errors);
 
             if (macs.Count == 0 && uuid is null && entry is not null)
             {
@@ -179,31 +155,7 @@ public sealed partial class SiteManager
     {
         var errors = new ValidationErrors();
         var name = errors.Name("name", request?.Name);
-        var macs = new List<string>();
-        foreach (var mac in request?.MacAddresses ?? [])
-        {
-            if (Identifiers.NormalizeMac(mac) is { } normalized)
-            {
-                macs.Add(normalized);
-            }
-            else
-            {
-                errors.Add("macAddresses", $"'{mac}' is not a MAC address.");
-            }
-        }
-
-        Guid? uuid = null;
-        if (!string.IsNullOrWhiteSpace(request?.SmbiosUuid))
-        {
-            if (Guid.TryParse(request.SmbiosUuid, out var parsed))
-            {
-                uuid = parsed;
-            }
-            else
-            {
-                errors.Add("smbiosUuid", $"'{request.SmbiosUuid}' is not an SMBIOS UUID.");
-            }
-        }
+        var (macs, uuid) = ReadIdentity(string.Empty, request, errors);
 
         if (macs.Count == 0 && uuid is null)
         {
@@ -288,6 +240,39 @@ public sealed partial class SiteManager
         prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     internal static string HashSecret(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    /// <summary>A computer's normalized MAC addresses and SMBIOS UUID; each malformed one is an error under
+    /// <paramref name="prefix"/> + the field's name.</summary>
+    private static (List<string> Macs, Guid? Uuid) ReadIdentity(string prefix, DeviceEntry? entry, ValidationErrors errors)
+    {
+        var macs = new List<string>();
+        foreach (var mac in entry?.MacAddresses ?? [])
+        {
+            if (Identifiers.NormalizeMac(mac) is { } normalized)
+            {
+                macs.Add(normalized);
+            }
+            else
+            {
+                errors.Add($"{prefix}macAddresses", $"'{mac}' is not a MAC address (six hex bytes like 00:15:5d:01:02:03).");
+            }
+        }
+
+        Guid? uuid = null;
+        if (!string.IsNullOrWhiteSpace(entry?.SmbiosUuid))
+        {
+            if (Guid.TryParse(entry.SmbiosUuid, out var parsed))
+            {
+                uuid = parsed;
+            }
+            else
+            {
+                errors.Add($"{prefix}smbiosUuid", $"'{entry.SmbiosUuid}' is not an SMBIOS UUID (like 4c4c4544-0042-3510-8052-b4c04f4b4e31).");
+            }
+        }
+
+        return (macs, uuid);
+    }
 
     /// <summary>Imported computers are approved, except under manual approval.</summary>
     private DeviceApproval ImportedApproval => _options.DeviceApproval == DeviceApprovalMode.Manual ? DeviceApproval.Pending : DeviceApproval.Approved;
