@@ -15,8 +15,8 @@
 #   --port P         UDP port. Default 63100 (must be free: the script refuses a port already bound)
 #   --rate R         deploycast --rate ceiling (e.g. 2G). Default: none (the sender finds the rate)
 #   --timeout S      per-process timeout; a process still running then is killed (exit 124). Default 300
-#   --no-build       do not build the CLI first (default: dotnet build src/Deploycast.Cli -c Release)
-#   --dll PATH       deploycast.dll to run. Default src/Deploycast.Cli/bin/Release/net10.0/deploycast.dll
+#   --no-build       do not build the CLI first (default: scripts/publish-cli.sh, a ReadyToRun Release build)
+#   --dll PATH       deploycast.dll to run. Default artifacts/cli/deploycast.dll
 #   --keep-logs      keep the temporary directory (logs; the big files are always deleted)
 #   --summary FILE   only print the table for the results in FILE
 # Order in a run: the sender starts first and waits (--min-receivers N); when it prints "Waiting
@@ -31,7 +31,7 @@ REPO=$(cd "$HERE/.." && pwd)
 
 size=512M repeat=3 results="" n=4 group=239.255.42.99 port=63100 rate="" timeout=300 build=1 keep=0
 summary_only=""
-dll="$REPO/src/Deploycast.Cli/bin/Release/net10.0/deploycast.dll"
+dll="$REPO/artifacts/cli/deploycast.dll"
 while [[ $# -gt 0 ]]; do
     case $1 in
         --size) size=$2; shift 2 ;;
@@ -238,9 +238,8 @@ trap cleanup EXIT
 trap 'echo "interrupted" >&2; exit 130' INT TERM HUP
 
 if [[ $build -eq 1 ]]; then
-    echo "building the CLI (Release) ..." >&2
-    (cd "$REPO" && timeout 600 dotnet build src/Deploycast.Cli -c Release -v quiet -nologo) >"$tmp/build.log" 2>&1 ||
-        { cat "$tmp/build.log" >&2; echo "ERROR: the CLI does not build" >&2; exit 1; }
+    echo "publishing the CLI (Release, ReadyToRun) ..." >&2
+    "$REPO/scripts/publish-cli.sh" || exit 1
 fi
 [[ -f "$dll" ]] || { echo "ERROR: no $dll (build it or pass --dll)" >&2; exit 1; }
 # commit, +dirty when src/ has uncommitted changes, and the DLL's time (read for every run: someone

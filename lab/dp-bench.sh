@@ -33,8 +33,8 @@
 #   --dp-port-range A-B    the DP's port range. Default 47000-47099
 #   --timeout S        per-process timeout (killed and recorded as exit 124). Default 180
 #   --results FILE     append JSON Lines (one object per measurement) to FILE
-#   --no-build         do not build the CLI first (default: dotnet build src/Deploycast.Cli -c Release)
-#   --dll PATH         deploycast.dll to run. Default src/Deploycast.Cli/bin/Release/net10.0/deploycast.dll
+#   --no-build         do not build the CLI first (default: scripts/publish-cli.sh, a ReadyToRun Release build)
+#   --dll PATH         deploycast.dll to run. Default artifacts/cli/deploycast.dll
 #   --workdir DIR      where the image, the DP's data and the outputs go (default: a new /tmp dir)
 #   --keep-logs        keep the work directory's logs (images and outputs are always deleted)
 #   --parts LIST       which of a,b,c,d to run (default a,b,c,d; d, the import of the image, always
@@ -50,7 +50,7 @@ REPO=$(cd "$HERE/.." && pwd)
 size=256M clients=1,4,8 repeat=3 requests=200 tls_requests=50 unicast_runs=3 imports=3
 group=239.255.78.1 port=47100 dp_groups=239.255.77.1-239.255.77.254 dp_ports=47000-47099
 timeout=180 results="" build=1 workdir="" keep=0 summary_only="" parts=a,b,c,d
-dll="$REPO/src/Deploycast.Cli/bin/Release/net10.0/deploycast.dll"
+dll="$REPO/artifacts/cli/deploycast.dll"
 while [[ $# -gt 0 ]]; do
     case $1 in
         --size) size=$2; shift 2 ;;
@@ -102,11 +102,8 @@ if ss -Hulpn 2>/dev/null | awk '{print $4}' | grep -Eq "[:.]$port\$"; then
 fi
 
 if [[ $build -eq 1 ]]; then
-    echo "building the CLI (Release)..." >&2
-    log=$(mktemp)
-    (cd "$REPO" && timeout 600 dotnet build src/Deploycast.Cli -c Release -v quiet -nologo) >"$log" 2>&1 ||
-        { tail -20 "$log" >&2; rm -f "$log"; echo "build failed" >&2; exit 1; }
-    rm -f "$log"
+    echo "publishing the CLI (Release, ReadyToRun)..." >&2
+    "$REPO/scripts/publish-cli.sh" || exit 1
 fi
 [[ -f "$dll" ]] || { echo "no $dll (build it, or give --dll)" >&2; exit 1; }
 

@@ -30,8 +30,8 @@
 #   --keep-logs         keep the temporary directory (process logs, command lines)
 #   --lab-gso           leave UDP GSO super-packets whole on the lab wire (see below). Default: the
 #                       sender's lab0 gets gso_max_segs 1, so every datagram is its own frame
-#   --no-build          do not build the CLI first (default: dotnet build src/Deploycast.Cli -c Release)
-#   --dll PATH          deploycast.dll to run. Default src/Deploycast.Cli/bin/Release/net10.0/deploycast.dll
+#   --no-build          do not build the CLI first (default: scripts/publish-cli.sh, a ReadyToRun Release build)
+#   --dll PATH          deploycast.dll to run. Default artifacts/cli/deploycast.dll
 #   --summary FILE      only print the Markdown tables for the results in FILE (no root needed)
 # Wire frames: a sender using UDP_SEGMENT (deploycast) hands the kernel super-packets of many
 # datagrams. The veth/bridge carry them whole, and tbf only splits those larger than its burst
@@ -49,7 +49,7 @@ source "$HERE/netlab.sh"
 
 size=256M repeat=3 results="" n=4 rate=200mbit timeout=300 prefix=tbench keep=0 build=1
 tools="deploycast,udpcast,uftp" summary_only="" lab_gso=0 uftp_rate=auto
-dll="$REPO/src/Deploycast.Cli/bin/Release/net10.0/deploycast.dll"
+dll="$REPO/artifacts/cli/deploycast.dll"
 scenarios=()
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -294,9 +294,8 @@ trap 'echo "interrupted" >&2; exit 130' INT TERM HUP
 
 if [[ " ${tool_list[*]} " == *" deploycast "* ]]; then
     if [[ $build -eq 1 ]]; then
-        echo "building the CLI (Release) ..." >&2
-        (cd "$REPO" && timeout 600 dotnet build src/Deploycast.Cli -c Release -v quiet -nologo) >"$tmp/build.log" 2>&1 ||
-            { cat "$tmp/build.log" >&2; echo "ERROR: the CLI does not build" >&2; exit 1; }
+        echo "publishing the CLI (Release, ReadyToRun) ..." >&2
+        "$REPO/scripts/publish-cli.sh" || exit 1
     fi
     [[ -f "$dll" ]] || { echo "ERROR: no $dll (build it or pass --dll)" >&2; exit 1; }
 fi

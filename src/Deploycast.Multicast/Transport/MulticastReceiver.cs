@@ -13,9 +13,8 @@ public sealed class MulticastReceiver : IDisposable
     private readonly ReceiverSession _session;
     private readonly Socket _group;
     private readonly Socket _unicast;
-    private readonly byte[] _receive = GC.AllocateArray<byte>(Protocol.Packets.PacketHeader.MaxDatagramSize, pinned: true);
+    private readonly DatagramBatch _batch;
     private readonly byte[] _status = GC.AllocateArray<byte>(Protocol.Packets.PacketHeader.MaxDatagramSize, pinned: true);
-    private readonly SocketAddress _from = new(AddressFamily.InterNetwork);
     private SocketAddress? _sender;
     private ReceiverProgress? _progress;
 
@@ -34,6 +33,7 @@ public sealed class MulticastReceiver : IDisposable
         try
         {
             _unicast = UdpSockets.CreateUnicast(interfaceAddress);
+            _batch = new DatagramBatch(_group);
         }
         catch
         {
@@ -43,7 +43,10 @@ public sealed class MulticastReceiver : IDisposable
     }
 
     /// <summary>Receives the socket failed (oversized datagrams and the like), dropped.</summary>
-    public long ReceiveErrors { get; private set; }
+    public long ReceiveErrors => _batch.Errors;
+
+    /// <summary>System calls made to take datagrams from the group socket (several datagrams each where the system allows).</summary>
+    public long ReceiveCalls => _batch.Calls;
 
     /// <summary>The latest progress, refreshed about ten times a second (safe from any thread).</summary>
     public ReceiverProgress? Progress => Volatile.Read(ref _progress);
@@ -73,28 +76,22 @@ public sealed class MulticastReceiver : IDisposable
             {
                 // Drain what is queued before doing anything else; statuses wait for a quiet moment or their timer.
                 var drained = 0;
+                int count;
                 do
                 {
-                    int length;
-                    try
+                    count = _batch.Receive();
+                    now = time.GetTimestamp();
+                    for (var i = 0; i < count; i++)
                     {
-                        length = _group.ReceiveFrom(_receive, SocketFlags.None, _from);
-                    }
-                    catch (SocketException)
-                    {
-                        // An oversized datagram (Windows reports it) or an ICMP error: drop it, like any bad packet.
-                        ReceiveErrors++;
-                        continue;
+                        if (_session.OnDatagram(_batch.Datagram(i), now) && !_batch.CameFrom(i, _sender))
+                        {
+                            _sender = _batch.SourceAddress(i);
+                        }
                     }
 
-                    now = time.GetTimestamp();
-                    if (_session.OnDatagram(_receive.AsSpan(0, length), now) && (_sender is null || !_sender.Equals(_from)))
-                    {
-                        _sender = new SocketAddress(_from.Family, _from.Size);
-                        _from.Buffer.CopyTo(_sender.Buffer);
-                    }
+                    drained += count;
                 }
-                while (++drained < 256 && _group.Available > 0);
+                while (count == DatagramBatch.Capacity && drained < 256);
             }
 
             now = time.GetTimestamp();
@@ -160,5 +157,6 @@ public sealed class MulticastReceiver : IDisposable
     {
         _group.Dispose();
         _unicast.Dispose();
+        _batch.Dispose();
     }
 }
