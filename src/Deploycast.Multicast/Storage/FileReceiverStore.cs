@@ -135,16 +135,10 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
                 continue;
             }
 
+            // Not checked against its block hash again: the block was verified before it was written, and if the disk
+            // returns something else the whole-file hash will not match, and VerifyFile then checks every block.
             _readBack ??= GC.AllocateUninitializedArray<byte>(manifest.BlockSize);
             ReadExactly(_readBack.AsSpan(0, length), (long)_prefixBlocks * manifest.BlockSize);
-            if (!manifest.VerifyBlock(_prefixBlocks, _readBack.AsSpan(0, length)))
-            {
-                // What the disk returned is not what was written: drop the block so it is fetched again.
-                _verified[_prefixBlocks] = false;
-                _dirty = true;
-                return;
-            }
-
             _prefixHash!.AppendData(_readBack, 0, length);
             _prefixBlocks++;
         }

@@ -31,6 +31,34 @@ public sealed class TransferManifestTests
         }
     }
 
+    /// <summary>A stream that hands out at most a few bytes per read, as a pipe or a network stream may.</summary>
+    private sealed class TrickleStream(byte[] data) : MemoryStream(data)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, 70_001)], cancellationToken);
+    }
+
+    [Theory]
+    [InlineData(9_000_123, 100_000)] // several 4 MiB chunks whose whole-file hashing overlaps the block hashing
+    [InlineData(8_200_000, 100_000)] // ends exactly on a chunk boundary (41 blocks a chunk)
+    public async Task Build_OverManyChunksAndShortReads_MatchesHashingInOnePass(int size, int blockSize)
+    {
+        var data = new byte[size];
+        new Random(size).NextBytes(data);
+        data.AsSpan(blockSize * 3, blockSize * 2).Clear(); // two all-zero blocks
+        var manifest = await TransferManifest.BuildAsync(new TrickleStream(data), blockSize, null, CancellationToken.None);
+
+        Assert.Equal(size, manifest.FileSize);
+        Assert.True(manifest.FileHash.SequenceEqual(SHA256.HashData(data)));
+        Assert.Equal((size + blockSize - 1) / blockSize, manifest.BlockCount);
+        for (var block = 0; block < manifest.BlockCount; block++)
+        {
+            var bytes = data.AsSpan(block * blockSize, manifest.BlockLength(block));
+            Assert.True(manifest.BlockHash(block).SequenceEqual(SHA256.HashData(bytes)), $"block {block}");
+            Assert.Equal(block is 3 or 4, manifest.IsZeroBlock(block));
+        }
+    }
+
     [Fact]
     public async Task VerifyBlock_RejectsAChangedByte()
     {
