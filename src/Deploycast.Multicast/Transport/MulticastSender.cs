@@ -86,7 +86,7 @@ public sealed class MulticastSender : IDisposable
     /// <summary>Sends until the session ends; cancelling announces the end to receivers first.</summary>
     public Task<SenderSummary> RunAsync(CancellationToken cancellationToken)
     {
-        return DedicatedThread.Run("deploycast sender", () => Run(cancellationToken));
+        return DedicatedThread.Run("deploycast sender", () => Run(cancellationToken), urgent: true);
     }
 
     private SenderSummary Run(CancellationToken cancellationToken)
