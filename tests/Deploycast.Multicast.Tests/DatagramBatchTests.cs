@@ -17,13 +17,33 @@ public sealed class DatagramBatchTests
         return (receiver, sender);
     }
 
-    private static void WaitForQueued(Socket socket, int bytes)
+    private static void WaitForQueued(Socket socket)
     {
         var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (socket.Available < bytes && DateTime.UtcNow < deadline)
+        while (socket.Available == 0 && DateTime.UtcNow < deadline)
         {
             Thread.Sleep(5);
         }
+
+        Thread.Sleep(50); // loopback delivers at once; let the last ones land
+    }
+
+    /// <summary>Every datagram the batch takes until the socket is empty.</summary>
+    private static List<byte[]> TakeAll(DatagramBatch batch, Action<int>? check = null)
+    {
+        var taken = new List<byte[]>();
+        int count;
+        while ((count = batch.Receive()) > 0)
+        {
+            Assert.InRange(count, 1, DatagramBatch.Capacity);
+            for (var i = 0; i < count; i++)
+            {
+                taken.Add(batch.Datagram(i).ToArray());
+                check?.Invoke(i);
+            }
+        }
+
+        return taken;
     }
 
     [Fact]
@@ -43,21 +63,13 @@ public sealed class DatagramBatchTests
             sender.SendTo(datagram, receiver.LocalEndPoint!);
         }
 
-        WaitForQueued(receiver, 1);
-        Thread.Sleep(50); // loopback delivers at once; let the last ones land
-        var seen = new List<byte[]>();
-        int count;
-        while ((count = batch.Receive()) > 0)
+        WaitForQueued(receiver);
+        var seen = TakeAll(batch, i =>
         {
-            Assert.InRange(count, 1, DatagramBatch.Capacity);
-            for (var i = 0; i < count; i++)
-            {
-                seen.Add(batch.Datagram(i).ToArray());
-                Assert.True(batch.CameFrom(i, sender.LocalEndPoint!.Serialize()));
-                Assert.False(batch.CameFrom(i, new IPEndPoint(IPAddress.Loopback, 9).Serialize()));
-                Assert.Equal(sender.LocalEndPoint, new IPEndPoint(IPAddress.Any, 0).Create(batch.SourceAddress(i)));
-            }
-        }
+            Assert.True(batch.CameFrom(i, sender.LocalEndPoint!.Serialize()));
+            Assert.False(batch.CameFrom(i, new IPEndPoint(IPAddress.Loopback, 9).Serialize()));
+            Assert.Equal(sender.LocalEndPoint, new IPEndPoint(IPAddress.Any, 0).Create(batch.SourceAddress(i)));
+        });
 
         Assert.Equal(total, seen.Count);
         for (var i = 0; i < total; i++)
@@ -84,20 +96,8 @@ public sealed class DatagramBatchTests
         sender.SendTo(new byte[] { 1, 2, 3 }, receiver.LocalEndPoint!);
         sender.SendTo(new byte[Protocol.Packets.PacketHeader.MaxDatagramSize + 500], receiver.LocalEndPoint!);
         sender.SendTo(new byte[] { 4, 5 }, receiver.LocalEndPoint!);
-        WaitForQueued(receiver, 1);
-        Thread.Sleep(50);
-
-        var kept = new List<byte[]>();
-        int count;
-        while ((count = batch.Receive()) > 0)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                kept.Add(batch.Datagram(i).ToArray());
-            }
-        }
-
-        Assert.Equal([[1, 2, 3], [4, 5]], kept);
+        WaitForQueued(receiver);
+        Assert.Equal([[1, 2, 3], [4, 5]], TakeAll(batch));
         Assert.Equal(1, batch.Errors);
     }
 }
