@@ -20,7 +20,9 @@ internal sealed class ConsoleSite : IAsyncDisposable
 
     public DistributionPointServer Server { get; }
 
-    public static async Task<ConsoleSite> StartAsync() => new(await DistributionPointServer.StartAsync());
+    /// <summary>Starts a server; <paramref name="services"/> may replace its services (the multicast session factory).</summary>
+    public static async Task<ConsoleSite> StartAsync(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null) =>
+        new(await DistributionPointServer.StartAsync(services));
 
     /// <summary>Opens the console and signs in with the administrator token.</summary>
     public async Task<IPage> SignInAsync(Browser browser, string page = "sessions")
@@ -49,10 +51,10 @@ internal sealed class ConsoleSite : IAsyncDisposable
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    /// <summary>Imports a random file of <paramref name="megabytes"/> MiB as a File package; returns its id.</summary>
-    public async Task<string> ImportFileAsync(string name, int megabytes)
+    /// <summary>Imports a random file of <paramref name="megabytes"/> MiB (or of <paramref name="bytes"/>) as a File package; returns its id.</summary>
+    public async Task<string> ImportFileAsync(string name, int megabytes, int? bytes = null)
     {
-        var path = Server.Directory.RandomFile($"{name}.bin", megabytes << 20, seed: megabytes);
+        var path = Server.Directory.RandomFile($"{name}.bin", bytes ?? megabytes << 20, seed: megabytes);
         var package = await PostAsync("/api/v1/packages", new { name, sourcePath = path, imageType = "File" });
         return package.GetProperty("id").GetString()!;
     }
