@@ -1,8 +1,8 @@
 // Collections (with their members on demand, and a form to create one) and devices, a page at a time, with approve
 // and block buttons.
-import { all, get, post, ApiError } from '../api.js';
+import { all, get, post } from '../api.js';
 import { h, announce } from '../dom.js';
-import { field, clearErrors, showErrors } from '../form.js';
+import { field, onSubmit } from '../form.js';
 import { pager } from '../pager.js';
 import * as format from '../format.js';
 
@@ -165,30 +165,21 @@ function createCollectionForm(container, created) {
     members.input.replaceChildren(...list.map((d) => h('option', { value: String(d.id) }, `${d.name} (${d.id})`)));
   }, () => {});
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const all = [...fields, members, ...rules.flatMap((r) => [r.kind, r.value])];
-    clearErrors(all, formError);
-    const body = {
-      name: fields[0].input.value.trim() || null,
-      description: fields[1].input.value.trim() || null,
-      rules: rules.map((r) => ({ kind: r.kind.input.value, value: r.value.input.value })),
-      members: [...members.input.selectedOptions].map((o) => Number(o.value)),
-    };
-    const button = form.querySelector('button[type=submit]');
-    button.disabled = true;
-    try {
-      const collection = await post('/api/v1/collections', body);
+  onSubmit(form, {
+    fields: () => [...fields, members, ...rules.flatMap((r) => [r.kind, r.value])],
+    formError,
+    refused: 'Not created',
+    send: async () => {
+      const collection = await post('/api/v1/collections', {
+        name: fields[0].input.value.trim() || null,
+        description: fields[1].input.value.trim() || null,
+        rules: rules.map((r) => ({ kind: r.kind.input.value, value: r.value.input.value })),
+        members: [...members.input.selectedOptions].map((o) => Number(o.value)),
+      });
       announce(`Collection ${collection.name} created: ${collection.id}.`);
       form.reset();
       for (const r of [...rules]) r.remove.click();
       await created();
-    } catch (e) {
-      if (e instanceof ApiError && Object.keys(e.errors).length) showErrors(all, e.errors, formError);
-      else formError.textContent = e.message;
-      announce(`Not created: ${e.message}`);
-    } finally {
-      button.disabled = false;
-    }
+    },
   });
 }

@@ -2,9 +2,9 @@
 // Unknown), each device's state and the last status messages. The site's status stream
 // (/api/v1/status-messages/events) says when something changed; the page then refetches what it shows, at most one
 // request at a time and at most twice a second, however many agents report.
-import { all, get, post, ApiError } from '../api.js';
+import { all, get, post } from '../api.js';
 import { h, announce } from '../dom.js';
-import { field, clearErrors, showErrors } from '../form.js';
+import { field, onSubmit } from '../form.js';
 import { pager } from '../pager.js';
 import * as format from '../format.js';
 
@@ -147,30 +147,22 @@ function mountList(container) {
   const loadList = () => pages.reload();
   body.closest('section').append(pages.element);
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    clearErrors(fields, formError);
-    const body = {
-      taskSequenceId: tsField.input.value || null,
-      collectionId: collectionField.input.value || null,
-      purpose: fields[2].input.value,
-      contentOption: fields[3].input.value,
-      allowUnicastFallback: fallbackField.input.checked,
-    };
-    const button = form.querySelector('button[type=submit]');
-    button.disabled = true;
-    try {
-      const deployment = await post('/api/v1/deployments', body);
+  onSubmit(form, {
+    fields,
+    formError,
+    refused: 'Not deployed',
+    send: async () => {
+      const deployment = await post('/api/v1/deployments', {
+        taskSequenceId: tsField.input.value || null,
+        collectionId: collectionField.input.value || null,
+        purpose: fields[2].input.value,
+        contentOption: fields[3].input.value,
+        allowUnicastFallback: fallbackField.input.checked,
+      });
       announce(`Deployed: ${deployment.id}.`);
       await loadList();
       location.hash = `#/deployments/${encodeURIComponent(deployment.id)}`;
-    } catch (e) {
-      if (e instanceof ApiError && Object.keys(e.errors).length) showErrors(fields, e.errors, formError);
-      else formError.textContent = e.message;
-      announce(`Not deployed: ${e.message}`);
-    } finally {
-      button.disabled = false;
-    }
+    },
   });
 
   loadChoices().then(loadList).catch((e) => { message.textContent = e.message; });
