@@ -29,10 +29,7 @@ public sealed class ConsoleFormsTests(Browser browser) : IClassFixture<Browser>
         var index = first.GetByLabel("Image index");
         await index.FillAsync("2");
         await form.GetByRole(AriaRole.Button, new() { Name = "Create task sequence" }).ClickAsync();
-        var indexError = first.Locator("[data-field=imageIndex] .field-error");
-        await Expect(indexError).ToContainTextAsync("has no image index");
-        await Expect(index).ToHaveAttributeAsync("aria-invalid", "true");
-        await Expect(index).ToBeFocusedAsync();
+        await FieldError.ExpectAsync(index, first.Locator("[data-field=imageIndex] .field-error"), "has no image index");
         await DocScreenshots.TakeAsync(page, "task-sequence-form");
         await index.FillAsync(string.Empty);
 
@@ -76,8 +73,7 @@ public sealed class ConsoleFormsTests(Browser browser) : IClassFixture<Browser>
         await rule.GetByLabel("Kind").SelectOptionAsync("MacPrefix");
         await rule.GetByLabel("Value").FillAsync("zz");
         await form.GetByRole(AriaRole.Button, new() { Name = "Create collection" }).ClickAsync();
-        await Expect(rule.Locator("[data-field=value] .field-error")).ToContainTextAsync("'zz' is not a MAC prefix");
-        await Expect(rule.GetByLabel("Value")).ToHaveAttributeAsync("aria-invalid", "true");
+        await FieldError.ExpectAsync(rule.GetByLabel("Value"), rule.Locator("[data-field=value] .field-error"), "'zz' is not a MAC prefix");
         await DocScreenshots.TakeAsync(page, "collection-form");
 
         await rule.GetByLabel("Kind").SelectOptionAsync("NamePattern");
@@ -106,9 +102,7 @@ public sealed class ConsoleFormsTests(Browser browser) : IClassFixture<Browser>
         var source = form.GetByLabel("Image file on the server");
         await source.FillAsync("images/win11.bin");
         await form.GetByRole(AriaRole.Button, new() { Name = "Import package" }).ClickAsync();
-        await Expect(form.Locator("[data-field=sourcePath] .field-error")).ToContainTextAsync("must be an absolute path");
-        await Expect(source).ToHaveAttributeAsync("aria-invalid", "true");
-        await Expect(source).ToBeFocusedAsync();
+        await FieldError.ExpectAsync(source, form.Locator("[data-field=sourcePath] .field-error"), "must be an absolute path");
         await DocScreenshots.TakeAsync(page, "package-form");
 
         await source.FillAsync(path);

@@ -118,3 +118,19 @@ internal static class DocScreenshots
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, $"{name}.png") });
     }
 }
+
+/// <summary>What a refused field looks like to a user and to a screen reader.</summary>
+internal static class FieldError
+{
+    /// <summary>
+    /// The message under the field, the field marked invalid and focused (the first refused one), and the message tied
+    /// to the field by <c>aria-describedby</c>, so it is read with it.
+    /// </summary>
+    public static async Task ExpectAsync(ILocator input, ILocator message, string text)
+    {
+        await Assertions.Expect(message).ToContainTextAsync(text);
+        await Assertions.Expect(input).ToHaveAttributeAsync("aria-invalid", "true");
+        await Assertions.Expect(input).ToBeFocusedAsync();
+        Assert.Contains(await message.GetAttributeAsync("id"), (await input.GetAttributeAsync("aria-describedby") ?? string.Empty).Split(' '));
+    }
+}

@@ -89,3 +89,14 @@ export function onSubmit(form, { fields, formError, send, refused }) {
     }
   });
 }
+
+/**
+ * A titled panel holding a new form (id `${id}-form`), appended to container; returns the form and the line for errors
+ * that name no field (not yet in the form: the caller places it).
+ */
+export function formPanel(container, id, title) {
+  const titleId = `${id}-title`;
+  const form = h('form', { id: `${id}-form`, novalidate: true, 'aria-labelledby': titleId });
+  container.append(h('section', { 'aria-labelledby': titleId, class: 'panel create' }, h('h2', { id: titleId }, title), form));
+  return { form, formError: h('p', { class: 'form-error', role: 'alert' }) };
+}

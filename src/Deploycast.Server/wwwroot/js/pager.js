@@ -12,7 +12,7 @@ export function pager({ label, path, pageSize = 50, newestFirst = false, render,
   const previous = h('button', { type: 'button', class: 'secondary small', 'aria-label': `Previous page of ${label}` }, 'Previous');
   const next = h('button', { type: 'button', class: 'secondary small', 'aria-label': `Next page of ${label}` }, 'Next');
   const range = h('span', { class: 'pager-range', 'aria-live': 'polite' });
-  const element = h('nav', { class: 'pager', 'aria-label': `${label} pages` }, previous, range, next);
+  const element = h('nav', { class: 'pager', 'aria-label': `${label} pages`, hidden: true }, previous, range, next);
   const separator = path.includes('?') ? '&' : '?';
   let page = 0;
   let total = null;

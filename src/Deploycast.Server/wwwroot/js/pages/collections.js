@@ -2,7 +2,7 @@
 // and block buttons.
 import { all, get, post } from '../api.js';
 import { h, announce } from '../dom.js';
-import { field, onSubmit } from '../form.js';
+import { field, onSubmit, formPanel } from '../form.js';
 import { pager } from '../pager.js';
 import * as format from '../format.js';
 
@@ -106,11 +106,7 @@ export function mount(container) {
 
 /** The form that creates a collection: name, description, membership rules and direct members. */
 function createCollectionForm(container, created) {
-  const form = h('form', { id: 'collection-form', novalidate: true, 'aria-labelledby': 'new-collection-title' });
-  container.append(h('section', { 'aria-labelledby': 'new-collection-title', class: 'panel create' },
-    h('h2', { id: 'new-collection-title' }, 'Create a collection'),
-    form));
-  const formError = h('p', { class: 'form-error', role: 'alert' });
+  const { form, formError } = formPanel(container, 'collection', 'Create a collection');
   const fields = [
     field(form, 'collection', 'name', 'Name'),
     field(form, 'collection', 'description', 'Description', { optional: true }),

@@ -2,7 +2,7 @@
 // distributed (GET /api/v1/packages, GET /api/v1/packages/{id}, PATCH /api/v1/packages/{id}).
 import { all, get, patch, post, ApiError } from '../api.js';
 import { h, announce } from '../dom.js';
-import { field, onSubmit } from '../form.js';
+import { field, onSubmit, formPanel } from '../form.js';
 import * as format from '../format.js';
 
 const OPTIONS = [
@@ -106,11 +106,7 @@ export function mount(container) {
 
 /** The form that imports an image file on the server as a new package (POST /api/v1/packages). */
 function importForm(container, imported) {
-  const form = h('form', { id: 'package-form', novalidate: true, 'aria-labelledby': 'import-title' });
-  container.append(h('section', { 'aria-labelledby': 'import-title', class: 'panel create' },
-    h('h2', { id: 'import-title' }, 'Import a package'),
-    form));
-  const formError = h('p', { class: 'form-error', role: 'alert' });
+  const { form, formError } = formPanel(container, 'package', 'Import a package');
   const status = h('p', { class: 'saved', role: 'status' });
   const columns = h('div', { class: 'columns' });
   const left = h('div');

@@ -3,7 +3,7 @@
 // (GET /api/v1/task-sequences/step-types).
 import { all, get, post } from '../api.js';
 import { h, announce } from '../dom.js';
-import { field, onSubmit } from '../form.js';
+import { field, onSubmit, formPanel } from '../form.js';
 import * as format from '../format.js';
 
 const STEP_TYPES = [
@@ -61,11 +61,7 @@ function step(s) {
 
 /** The form that creates a task sequence: name, description and steps that can be added, moved and removed. */
 function createForm(container, created) {
-  const form = h('form', { id: 'ts-form', novalidate: true, 'aria-labelledby': 'new-ts-title' });
-  container.append(h('section', { 'aria-labelledby': 'new-ts-title', class: 'panel create' },
-    h('h2', { id: 'new-ts-title' }, 'Create a task sequence'),
-    form));
-  const formError = h('p', { class: 'form-error', role: 'alert' });
+  const { form, formError } = formPanel(container, 'ts', 'Create a task sequence');
   const fields = [
     field(form, 'ts', 'name', 'Name'),
     field(form, 'ts', 'description', 'Description', { optional: true }),
