@@ -262,7 +262,13 @@ public static class DistributionPointEndpoints
 
                 if (next is null && !sessions.Any(s => s.State is MulticastSessionState.Waiting or MulticastSessionState.Running))
                 {
-                    // A quiet second with nothing under way: nothing moves, nothing to send.
+                    // A quiet second with nothing under way: nothing moves; only keep proxies from closing the stream.
+                    if (Stopwatch.GetElapsedTime(sent) >= KeepAlive)
+                    {
+                        sent = Stopwatch.GetTimestamp();
+                        yield return new SseItem<object>(Changed, "keep-alive");
+                    }
+
                     continue;
                 }
 
@@ -320,6 +326,9 @@ public static class DistributionPointEndpoints
             return false;
         }
     }
+
+    /// <summary>A quiet stream sends a <c>keep-alive</c> event this often, so proxies do not close it: 15 s.</summary>
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
     /// <summary>The shortest time between two session lists on one event stream: 250 ms.</summary>
     private static readonly TimeSpan SessionsInterval = TimeSpan.FromMilliseconds(250);
