@@ -100,6 +100,12 @@ public sealed class LiveSessionScaleTests(Browser browser, ITestOutputHelper out
         var heap = await page.EvaluateAsync<double>("performance.memory ? performance.memory.usedJSHeapSize : 0");
         var nodes = await page.EvaluateAsync<int>("document.getElementsByTagName('*').length");
         Report(streamBefore, streamAfter, browserBefore, browserAfter, renders, heap, nodes);
+
+        // Coalesced: at most one list per 250 ms however many clients changed (one list per client event would be
+        // several times more with this many clients joining and completing).
+        var seconds = Stopwatch.GetElapsedTime(streamBefore.Timestamp, streamAfter.Timestamp).TotalSeconds;
+        var lists = streamAfter.Counts.GetValueOrDefault("sessions").Events - streamBefore.Counts.GetValueOrDefault("sessions").Events;
+        Assert.InRange(lists, 1, (int)(seconds * 4) + 2);
     }
 
     private static string ClientName(int i) => $"LAB-PC-{i:D4}";
