@@ -26,7 +26,10 @@ namespace Deploycast.Server;
 public static class ServerHost
 {
     /// <summary>Builds the application; <see cref="StartAsync"/> runs it.</summary>
-    public static WebApplication Build(ServerOptions options, Action<ILoggingBuilder>? logging = null)
+    /// <param name="options">What the command line gave.</param>
+    /// <param name="logging">Replaces the logging providers when given.</param>
+    /// <param name="services">Changes the services after the roles are added (tests replace the multicast session factory); default none.</param>
+    public static WebApplication Build(ServerOptions options, Action<ILoggingBuilder>? logging = null, Action<IServiceCollection>? services = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
@@ -73,6 +76,8 @@ public static class ServerHost
         builder.Services.AddSingleton<DistributionPointStatusForwarder>();
         builder.Services.AddSite(builder.Configuration, dpOptions.DataDirectory);
         builder.Services.AddSingleton(new ConsoleSessions(TimeProvider.System));
+        builder.Services.AddSingleton(new SignInThrottle(TimeProvider.System));
+        services?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions

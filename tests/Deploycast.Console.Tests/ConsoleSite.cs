@@ -20,7 +20,9 @@ internal sealed class ConsoleSite : IAsyncDisposable
 
     public DistributionPointServer Server { get; }
 
-    public static async Task<ConsoleSite> StartAsync() => new(await DistributionPointServer.StartAsync());
+    /// <summary>Starts a server; <paramref name="services"/> may replace its services (the multicast session factory).</summary>
+    public static async Task<ConsoleSite> StartAsync(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null) =>
+        new(await DistributionPointServer.StartAsync(services));
 
     /// <summary>Opens the console and signs in with the administrator token.</summary>
     public async Task<IPage> SignInAsync(Browser browser, string page = "sessions")
@@ -49,10 +51,10 @@ internal sealed class ConsoleSite : IAsyncDisposable
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    /// <summary>Imports a random file of <paramref name="megabytes"/> MiB as a File package; returns its id.</summary>
-    public async Task<string> ImportFileAsync(string name, int megabytes)
+    /// <summary>Imports a random file of <paramref name="megabytes"/> MiB (or of <paramref name="bytes"/>) as a File package; returns its id.</summary>
+    public async Task<string> ImportFileAsync(string name, int megabytes, int? bytes = null)
     {
-        var path = Server.Directory.RandomFile($"{name}.bin", megabytes << 20, seed: megabytes);
+        var path = Server.Directory.RandomFile($"{name}.bin", bytes ?? megabytes << 20, seed: megabytes);
         var package = await PostAsync("/api/v1/packages", new { name, sourcePath = path, imageType = "File" });
         return package.GetProperty("id").GetString()!;
     }
@@ -114,5 +116,21 @@ internal static class DocScreenshots
 
         Directory.CreateDirectory(directory);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, $"{name}.png") });
+    }
+}
+
+/// <summary>What a refused field looks like to a user and to a screen reader.</summary>
+internal static class FieldError
+{
+    /// <summary>
+    /// The message under the field, the field marked invalid and focused (the first refused one), and the message tied
+    /// to the field by <c>aria-describedby</c>, so it is read with it.
+    /// </summary>
+    public static async Task ExpectAsync(ILocator input, ILocator message, string text)
+    {
+        await Assertions.Expect(message).ToContainTextAsync(text);
+        await Assertions.Expect(input).ToHaveAttributeAsync("aria-invalid", "true");
+        await Assertions.Expect(input).ToBeFocusedAsync();
+        Assert.Contains(await message.GetAttributeAsync("id"), (await input.GetAttributeAsync("aria-describedby") ?? string.Empty).Split(' '));
     }
 }

@@ -36,7 +36,8 @@ internal sealed class DistributionPointServer : IAsyncDisposable
     /// <summary>The site manager of this server's site role.</summary>
     public Deploycast.Site.Management.SiteManager Site => _app.Services.GetRequiredService<Deploycast.Site.Management.SiteManager>();
 
-    public static async Task<DistributionPointServer> StartAsync()
+    /// <summary>Starts a server; <paramref name="services"/> may replace its services (for example the multicast session factory).</summary>
+    public static async Task<DistributionPointServer> StartAsync(Action<IServiceCollection>? services = null)
     {
         var directory = new TempDirectory();
         var app = ServerHost.Build(
@@ -52,7 +53,8 @@ internal sealed class DistributionPointServer : IAsyncDisposable
                     ["DistributionPoint:SchedulerInterval"] = "00:00:00.100",
                 },
             },
-            _ => { });
+            _ => { },
+            services);
         var started = await ServerHost.StartAsync(app, CancellationToken.None);
         var server = new DistributionPointServer(app, started, directory);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -233,47 +234,62 @@ public static class DistributionPointEndpoints
         TypedResults.ServerSentEvents(StreamSessions(role, cancellationToken));
 
     /// <summary>
-    /// The session list at once, again whenever a session or client changes state, and at least every second while
-    /// transfers run (progress moves without state changes); status messages as they are recorded.
+    /// The session list at once, again after a session or client changes state, and every second while a session
+    /// waits or runs (progress moves without state changes); status messages as they are recorded. Changes are
+    /// coalesced: at most one list per <see cref="SessionsInterval"/>, however many clients join or change at once, so
+    /// a session of hundreds of clients costs one list per interval, not one per client event.
     /// </summary>
     private static async IAsyncEnumerable<SseItem<object>> StreamSessions(DistributionPointRole role, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var changes = Channel.CreateBounded<object>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
+        var changes = Channel.CreateBounded<object>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
         void OnSession(SessionSnapshot _) => changes.Writer.TryWrite(Changed);
         void OnStatus(DistributionPointStatus status) => changes.Writer.TryWrite(status);
         role.Scheduler.SessionChanged += OnSession;
         role.StatusRecorded += OnStatus;
         try
         {
-            yield return new SseItem<object>(role.Scheduler.GetSessions(), "sessions");
+            var sessions = role.Scheduler.GetSessions();
+            var sent = Stopwatch.GetTimestamp();
+            yield return new SseItem<object>(sessions, "sessions");
             while (!cancellationToken.IsCancellationRequested)
             {
-                object? next = null;
-                using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-                {
-                    wait.CancelAfter(TimeSpan.FromSeconds(1));
-                    try
-                    {
-                        next = await changes.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        // a quiet second: send progress anyway
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        yield break;
-                    }
-                }
-
+                var next = await NextChangeAsync(changes.Reader, cancellationToken).ConfigureAwait(false);
                 if (next is DistributionPointStatus status)
                 {
                     yield return new SseItem<object>(status, "status");
+                    continue;
                 }
-                else
+
+                if (next is null && !sessions.Any(s => s.State is MulticastSessionState.Waiting or MulticastSessionState.Running))
                 {
-                    yield return new SseItem<object>(role.Scheduler.GetSessions(), "sessions");
+                    // A quiet second with nothing under way: nothing moves; only keep proxies from closing the stream.
+                    if (Stopwatch.GetElapsedTime(sent) >= KeepAlive)
+                    {
+                        sent = Stopwatch.GetTimestamp();
+                        yield return new SseItem<object>(Changed, "keep-alive");
+                    }
+
+                    continue;
                 }
+
+                // Let the burst this change belongs to finish, then send one list for all of it.
+                var wait = SessionsInterval - Stopwatch.GetElapsedTime(sent);
+                if (wait > TimeSpan.Zero && !await DelayAsync(wait, cancellationToken).ConfigureAwait(false))
+                {
+                    yield break;
+                }
+
+                while (changes.Reader.TryRead(out var queued))
+                {
+                    if (queued is DistributionPointStatus queuedStatus)
+                    {
+                        yield return new SseItem<object>(queuedStatus, "status");
+                    }
+                }
+
+                sessions = role.Scheduler.GetSessions();
+                sent = Stopwatch.GetTimestamp();
+                yield return new SseItem<object>(sessions, "sessions");
             }
         }
         finally
@@ -282,6 +298,40 @@ public static class DistributionPointEndpoints
             role.StatusRecorded -= OnStatus;
         }
     }
+
+    /// <summary>The next change or status message; <see langword="null"/> after a quiet second or when the client went away.</summary>
+    private static async Task<object?> NextChangeAsync(ChannelReader<object> changes, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(TimeSpan.FromSeconds(1));
+        try
+        {
+            return await changes.ReadAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A quiet stream sends a <c>keep-alive</c> event this often, so proxies do not close it: 15 s.</summary>
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    /// <summary>The shortest time between two session lists on one event stream: 250 ms.</summary>
+    private static readonly TimeSpan SessionsInterval = TimeSpan.FromMilliseconds(250);
 
     private static readonly object Changed = new();
 

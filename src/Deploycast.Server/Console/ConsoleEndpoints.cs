@@ -19,8 +19,17 @@ internal static class ConsoleEndpoints
         return endpoints;
     }
 
-    private static IResult SignIn(SignInBody? body, AccessTokens tokens, ConsoleSessions sessions, HttpContext context)
+    private static IResult SignIn(SignInBody? body, AccessTokens tokens, ConsoleSessions sessions, SignInThrottle throttle, HttpContext context)
     {
+        var address = context.Connection.RemoteIpAddress;
+        if (throttle.RetryAfter(address) is { } wait)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many sign-in attempts",
+                detail: $"{SignInThrottle.MaxFailures} wrong tokens were entered from this address within {SignInThrottle.Window.TotalMinutes:0} minute. Wait {seconds} seconds, then sign in again.");
+        }
+
         if (string.IsNullOrWhiteSpace(body?.Token))
         {
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["token"] = ["Enter the administrator token."] },
@@ -29,10 +38,12 @@ internal static class ConsoleEndpoints
 
         if (!tokens.IsAdmin(body.Token.Trim()))
         {
+            throttle.Failed(address);
             return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Wrong token",
                 detail: "That is not this server's administrator token. It was printed once when the server first started.");
         }
 
+        throttle.Succeeded(address);
         context.Response.Cookies.Append(ConsoleAuthentication.CookieName, sessions.Create(), new CookieOptions
         {
             HttpOnly = true,

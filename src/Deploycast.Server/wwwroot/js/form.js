@@ -1,6 +1,7 @@
 // Form fields with their error messages beside them: each error's id is in the field's aria-describedby, and the
 // field is marked aria-invalid, so a screen reader reads the message with the field.
-import { h } from './dom.js';
+import { ApiError } from './api.js';
+import { h, announce } from './dom.js';
 
 /**
  * A labelled field appended to parent, with the id `${prefix}-${name}`; kind is 'text', 'number', 'checkbox' or
@@ -63,4 +64,39 @@ export function showErrors(fields, errors, formError) {
   if (formError && unplaced.length) formError.textContent = unplaced.join(' ');
   if (first) first.input.focus();
   return count;
+}
+
+/**
+ * Handles a form's submit: clears the last errors, disables the submit button while send() runs, and shows a
+ * refusal's errors next to the fields they name (the rest, or a message without errors, in formError), announced as
+ * `${refused}: message`. fields may be a function, for forms whose fields come and go.
+ */
+export function onSubmit(form, { fields, formError, send, refused }) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const list = typeof fields === 'function' ? fields() : fields;
+    clearErrors(list, formError);
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      await send();
+    } catch (e) {
+      if (e instanceof ApiError && Object.keys(e.errors).length) showErrors(list, e.errors, formError);
+      else formError.textContent = e.message;
+      announce(`${refused}: ${e.message}`);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+/**
+ * A titled panel holding a new form (id `${id}-form`), appended to container; returns the form and the line for errors
+ * that name no field (not yet in the form: the caller places it).
+ */
+export function formPanel(container, id, title) {
+  const titleId = `${id}-title`;
+  const form = h('form', { id: `${id}-form`, novalidate: true, 'aria-labelledby': titleId });
+  container.append(h('section', { 'aria-labelledby': titleId, class: 'panel create' }, h('h2', { id: titleId }, title), form));
+  return { form, formError: h('p', { class: 'form-error', role: 'alert' }) };
 }

@@ -1,7 +1,16 @@
-// Collections (with their members on demand) and devices, with approve and block buttons.
+// Collections (with their members on demand, and a form to create one) and devices, a page at a time, with approve
+// and block buttons.
 import { all, get, post } from '../api.js';
 import { h, announce } from '../dom.js';
+import { field, onSubmit, formPanel } from '../form.js';
+import { pager } from '../pager.js';
 import * as format from '../format.js';
+
+const RULE_KINDS = [
+  { value: 'NamePattern', label: 'Name pattern (* and ? as wildcards)' },
+  { value: 'MacPrefix', label: 'MAC address prefix (00:15:5d)' },
+  { value: 'IPv4Subnet', label: 'IPv4 subnet (198.18.4.0/24)' },
+];
 
 export function mount(container) {
   const collections = h('tbody');
@@ -76,10 +85,97 @@ export function mount(container) {
       h('td', {}, button, members));
   }
 
-  all('/api/v1/devices').then((list) => {
-    devices.replaceChildren(...(list.length ? list.map(deviceRow) : [h('tr', {}, h('td', { colspan: 7, class: 'empty' }, 'No devices yet.'))]));
-  }, (e) => { message.textContent = e.message; });
-  all('/api/v1/collections').then((list) => {
+  const devicePages = pager({
+    label: 'Devices',
+    path: '/api/v1/devices',
+    pageSize: 50,
+    onError: (e) => { message.textContent = e.message; },
+    render: (list) => {
+      devices.replaceChildren(...(list.length ? list.map(deviceRow) : [h('tr', {}, h('td', { colspan: 7, class: 'empty' }, 'No devices yet.'))]));
+    },
+  });
+  devices.closest('section').append(devicePages.element);
+  devicePages.load(0);
+
+  const loadCollections = () => all('/api/v1/collections').then((list) => {
     collections.replaceChildren(...list.map(collectionRow));
   }, (e) => { message.textContent = e.message; });
+  loadCollections();
+  createCollectionForm(container, loadCollections);
+}
+
+/** The form that creates a collection: name, description, membership rules and direct members. */
+function createCollectionForm(container, created) {
+  const { form, formError } = formPanel(container, 'collection', 'Create a collection');
+  const fields = [
+    field(form, 'collection', 'name', 'Name'),
+    field(form, 'collection', 'description', 'Description', { optional: true }),
+  ];
+  const rulesSet = h('fieldset', {}, h('legend', {}, 'Membership rules'),
+    h('p', { class: 'help' }, 'A device is a member when any rule matches it.'));
+  const rulesList = h('div', { class: 'rules' });
+  const addRule = h('button', { type: 'button', class: 'secondary small' }, 'Add a rule');
+  rulesSet.append(rulesList, addRule);
+  const members = field(form, 'collection', 'members', 'Direct members', {
+    kind: 'select', options: [], optional: true, help: 'Devices that are members whatever the rules say. Choose several with Ctrl or Shift.',
+  });
+  members.input.multiple = true;
+  members.input.size = 6;
+  form.insertBefore(rulesSet, members.wrapper);
+  form.append(formError, h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create collection')));
+
+  const rules = [];
+  let ruleSerial = 0;
+  function ruleFields() {
+    // The API names a rule's errors by its position: rules[0].value.
+    rules.forEach((rule, i) => {
+      rule.kind.name = `rules[${i}].kind`;
+      rule.value.name = `rules[${i}].value`;
+      rule.legend.textContent = `Rule ${i + 1}`;
+      rule.remove.setAttribute('aria-label', `Remove rule ${i + 1}`);
+    });
+  }
+  addRule.addEventListener('click', () => {
+    const n = ++ruleSerial;
+    const wrapper = h('fieldset', { class: 'rule' });
+    const legend = h('legend', {});
+    wrapper.append(legend);
+    const kind = field(wrapper, `collection-rule-${n}`, 'kind', 'Kind', { kind: 'select', options: RULE_KINDS });
+    const value = field(wrapper, `collection-rule-${n}`, 'value', 'Value');
+    const remove = h('button', { type: 'button', class: 'secondary small' }, 'Remove');
+    wrapper.append(remove);
+    const rule = { kind, value, legend, remove, wrapper };
+    remove.addEventListener('click', () => {
+      rules.splice(rules.indexOf(rule), 1);
+      wrapper.remove();
+      ruleFields();
+      addRule.focus();
+    });
+    rules.push(rule);
+    rulesList.append(wrapper);
+    ruleFields();
+    value.input.focus();
+  });
+
+  all('/api/v1/devices').then((list) => {
+    members.input.replaceChildren(...list.map((d) => h('option', { value: String(d.id) }, `${d.name} (${d.id})`)));
+  }, () => {});
+
+  onSubmit(form, {
+    fields: () => [...fields, members, ...rules.flatMap((r) => [r.kind, r.value])],
+    formError,
+    refused: 'Not created',
+    send: async () => {
+      const collection = await post('/api/v1/collections', {
+        name: fields[0].input.value.trim() || null,
+        description: fields[1].input.value.trim() || null,
+        rules: rules.map((r) => ({ kind: r.kind.input.value, value: r.value.input.value })),
+        members: [...members.input.selectedOptions].map((o) => Number(o.value)),
+      });
+      announce(`Collection ${collection.name} created: ${collection.id}.`);
+      form.reset();
+      for (const r of [...rules]) r.remove.click();
+      await created();
+    },
+  });
 }

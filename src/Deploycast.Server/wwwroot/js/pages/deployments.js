@@ -2,9 +2,10 @@
 // Unknown), each device's state and the last status messages. The site's status stream
 // (/api/v1/status-messages/events) says when something changed; the page then refetches what it shows, at most one
 // request at a time and at most twice a second, however many agents report.
-import { all, get, post, ApiError } from '../api.js';
+import { all, get, post } from '../api.js';
 import { h, announce } from '../dom.js';
-import { field, clearErrors, showErrors } from '../form.js';
+import { field, onSubmit } from '../form.js';
+import { pager } from '../pager.js';
 import * as format from '../format.js';
 
 const STATES = [
@@ -118,46 +119,50 @@ function mountList(container) {
     }) };
   }
 
-  async function loadList() {
-    const deployments = await all('/api/v1/deployments');
-    if (deployments.length === 0) {
-      body.replaceChildren(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, 'No deployments yet.')));
-      return;
-    }
-    rows.clear();
-    body.replaceChildren();
-    for (const d of deployments.reverse()) {
-      const r = row(d);
-      rows.set(d.id.toUpperCase(), r);
-      body.append(r.tr);
-    }
-    for (const r of rows.values()) await r.refresh();
-  }
+  const pages = pager({
+    label: 'Deployments',
+    path: '/api/v1/deployments',
+    pageSize: 25,
+    newestFirst: true,
+    onError: (e) => { message.textContent = e.message; },
+    render: (deployments) => {
+      rows.clear();
+      if (deployments.length === 0) {
+        body.replaceChildren(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, 'No deployments yet.')));
+        return;
+      }
+      body.replaceChildren();
+      for (const d of deployments) {
+        const r = row(d);
+        rows.set(d.id.toUpperCase(), r);
+        body.append(r.tr);
+      }
+      // Counts a few at a time, so a page of deployments does not send its requests all at once.
+      (async () => {
+        const list = [...rows.values()];
+        for (let i = 0; i < list.length; i += 5) await Promise.all(list.slice(i, i + 5).map((r) => r.refresh()));
+      })();
+    },
+  });
+  const loadList = () => pages.reload();
+  body.closest('section').append(pages.element);
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    clearErrors(fields, formError);
-    const body = {
-      taskSequenceId: tsField.input.value || null,
-      collectionId: collectionField.input.value || null,
-      purpose: fields[2].input.value,
-      contentOption: fields[3].input.value,
-      allowUnicastFallback: fallbackField.input.checked,
-    };
-    const button = form.querySelector('button[type=submit]');
-    button.disabled = true;
-    try {
-      const deployment = await post('/api/v1/deployments', body);
+  onSubmit(form, {
+    fields,
+    formError,
+    refused: 'Not deployed',
+    send: async () => {
+      const deployment = await post('/api/v1/deployments', {
+        taskSequenceId: tsField.input.value || null,
+        collectionId: collectionField.input.value || null,
+        purpose: fields[2].input.value,
+        contentOption: fields[3].input.value,
+        allowUnicastFallback: fallbackField.input.checked,
+      });
       announce(`Deployed: ${deployment.id}.`);
       await loadList();
       location.hash = `#/deployments/${encodeURIComponent(deployment.id)}`;
-    } catch (e) {
-      if (e instanceof ApiError && Object.keys(e.errors).length) showErrors(fields, e.errors, formError);
-      else formError.textContent = e.message;
-      announce(`Not deployed: ${e.message}`);
-    } finally {
-      button.disabled = false;
-    }
+    },
   });
 
   loadChoices().then(loadList).catch((e) => { message.textContent = e.message; });
@@ -194,13 +199,26 @@ function mountDetail(container, id) {
         messages)));
 
   let deviceNames = new Map();
+  const messagePages = pager({
+    label: 'Status messages',
+    path: `/api/v1/status-messages?deploymentId=${encodeURIComponent(id)}`,
+    pageSize: 50,
+    onError: (e) => { message.textContent = e.message; },
+    render: (items) => {
+      messages.replaceChildren(...(items.length ? items.map((m) => h('tr', { class: `severity-${m.severity}` },
+        h('td', {}, format.time(m.time)),
+        h('td', {}, m.severity),
+        h('td', {}, m.deviceId != null ? (deviceNames.get(m.deviceId) ?? String(m.deviceId)) : '—'),
+        h('td', {}, m.component),
+        h('td', { class: 'num' }, String(m.messageId)),
+        h('td', { class: 'message' }, m.text))) : [h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No status messages yet.'))]));
+    },
+  });
+  messages.closest('section').append(messagePages.element);
   let described = false;
   const refresh = coalesced(async () => {
     try {
-      const [summary, recent] = await Promise.all([
-        get(`/api/v1/deployments/${encodeURIComponent(id)}/summary`),
-        get(`/api/v1/status-messages?deploymentId=${encodeURIComponent(id)}&take=50`),
-      ]);
+      const summary = await get(`/api/v1/deployments/${encodeURIComponent(id)}/summary`);
       if (!described) {
         described = true;
         const d = summary.deployment;
@@ -223,14 +241,8 @@ function mountDetail(container, id) {
           h('td', { class: 'message' }, d.state?.message ?? 'No status yet'),
           h('td', {}, format.time(d.state?.updated)));
       }) : [h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'The collection has no devices.'))]));
-      messages.replaceChildren(...(recent.items.length ? recent.items.map((m) => h('tr', { class: `severity-${m.severity}` },
-        h('td', {}, format.time(m.time)),
-        h('td', {}, m.severity),
-        h('td', {}, m.deviceId != null ? (deviceNames.get(m.deviceId) ?? String(m.deviceId)) : '—'),
-        h('td', {}, m.component),
-        h('td', { class: 'num' }, String(m.messageId)),
-        h('td', { class: 'message' }, m.text))) : [h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No status messages yet.'))]));
       message.textContent = '';
+      await messagePages.reload();
     } catch (e) {
       message.textContent = e.message;
       throw e;

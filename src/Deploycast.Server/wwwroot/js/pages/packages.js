@@ -1,7 +1,8 @@
 // Packages: the multicast options of each package's Distribution Settings, as toggles, and where each version is
 // distributed (GET /api/v1/packages, GET /api/v1/packages/{id}, PATCH /api/v1/packages/{id}).
-import { all, get, patch, ApiError } from '../api.js';
+import { all, get, patch, post, ApiError } from '../api.js';
 import { h, announce } from '../dom.js';
+import { field, onSubmit, formPanel } from '../form.js';
 import * as format from '../format.js';
 
 const OPTIONS = [
@@ -15,7 +16,7 @@ export function mount(container) {
   const message = h('p', { class: 'form-error', role: 'alert' });
   container.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Packages')),
-    h('p', { class: 'intro' }, 'OS image packages and their multicast options. Import packages with ', h('code', {}, 'deploycast package import'), '.'),
+    h('p', { class: 'intro' }, 'OS image packages and their multicast options. Import a package below or with ', h('code', {}, 'deploycast package import'), '.'),
     message,
     h('table', { class: 'wide' },
       h('caption', { class: 'visually-hidden' }, 'Packages'),
@@ -100,4 +101,61 @@ export function mount(container) {
   }
 
   load().catch((e) => { message.textContent = e.message; });
+  importForm(container, () => load().catch((e) => { message.textContent = e.message; }));
+}
+
+/** The form that imports an image file on the server as a new package (POST /api/v1/packages). */
+function importForm(container, imported) {
+  const { form, formError } = formPanel(container, 'package', 'Import a package');
+  const status = h('p', { class: 'saved', role: 'status' });
+  const columns = h('div', { class: 'columns' });
+  const left = h('div');
+  const right = h('div');
+  columns.append(left, right);
+  form.append(columns);
+  const fields = [
+    field(left, 'package', 'name', 'Name'),
+    field(left, 'package', 'sourcePath', 'Image file on the server', { help: 'An absolute path on the site server, for example /srv/images/win11.wim. The file is copied into the content library.' }),
+    field(left, 'package', 'description', 'Description', { optional: true }),
+    field(right, 'package', 'imageType', 'Image type', {
+      kind: 'select',
+      options: [
+        { value: '', label: 'Detect (WIM by its header; raw for .img, .raw, .iso; otherwise a file)' },
+        { value: 'Wim', label: 'WIM' },
+        { value: 'Raw', label: 'Raw disk or partition image' },
+        { value: 'File', label: 'Any other file' },
+      ],
+    }),
+    ...OPTIONS.map((o) => field(right, 'package', o.name, o.long, { kind: 'checkbox' })),
+  ];
+  const byName = Object.fromEntries(fields.map((f) => [f.name, f]));
+  byName.allowMulticast.input.checked = true;
+  form.append(formError, h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Import package'), status));
+
+  onSubmit(form, {
+    fields,
+    formError,
+    refused: 'Not imported',
+    send: async () => {
+      const body = {
+        name: byName.name.input.value.trim() || null,
+        sourcePath: byName.sourcePath.input.value.trim() || null,
+        description: byName.description.input.value.trim() || null,
+        imageType: byName.imageType.input.value || null,
+      };
+      for (const o of OPTIONS) body[o.name] = byName[o.name].input.checked;
+      status.textContent = 'Importing… (the file is read once and hashed block by block)';
+      try {
+        const p = await post('/api/v1/packages', body);
+        status.textContent = `Imported as ${p.id}, version ${p.latestVersion}.`;
+        announce(`Package ${p.name} imported as ${p.id}.`);
+        form.reset();
+        byName.allowMulticast.input.checked = true;
+        await imported();
+      } catch (e) {
+        status.textContent = '';
+        throw e;
+      }
+    },
+  });
 }

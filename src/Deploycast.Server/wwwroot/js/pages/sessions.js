@@ -42,16 +42,18 @@ export function mount(container) {
 
   const cards = new Map();
   let latest = null;
+  let sessionsDirty = false;
   let endedSignature = '';
   const statusMessages = [];
   let messagesDirty = false;
 
   const render = frameScheduler(() => {
-    if (latest) renderSessions();
+    if (sessionsDirty) renderSessions();
     if (messagesDirty) renderMessages();
-  });
+  }, 'deploycast:render-sessions');
 
   function renderSessions() {
+    sessionsDirty = false;
     const live = latest.filter((s) => s.state === 'Waiting' || s.state === 'Running');
     const done = latest.filter((s) => s.state !== 'Waiting' && s.state !== 'Running');
     const seen = new Set();
@@ -249,7 +251,9 @@ export function mount(container) {
     }
   });
   source.addEventListener('sessions', (event) => {
+    // Only the latest list matters: a list that arrives before the next frame replaces the one still waiting.
     latest = JSON.parse(event.data);
+    sessionsDirty = true;
     render();
   });
   source.addEventListener('status', (event) => {
