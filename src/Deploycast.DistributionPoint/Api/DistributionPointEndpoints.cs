@@ -50,8 +50,8 @@ public static class DistributionPointEndpoints
 
     private static IResult Info(DistributionPointRole role, TlsIdentity tls) => Results.Ok(new DistributionPointInfo(
         tls.Fingerprint,
-        role.SiteKey.Fingerprint,
-        Convert.ToBase64String(role.SiteKey.PublicKeySpki),
+        role.PublishedKeyFingerprint,
+        Convert.ToBase64String(role.PublishedKeySpki),
         role.Settings.Enabled));
 
     private static async Task<IResult> RequestSession(SessionRequestBody? body, DistributionPointRole role, IClientAuthorizer clients, HttpContext context)
@@ -129,13 +129,15 @@ public static class DistributionPointEndpoints
             return PackageNotFound(packageId, version);
         }
 
-        if (package.MulticastOnly)
+        var token = Authorization.BearerToken(context);
+        var peer = (package.MulticastOnly || package.EncryptMulticast) && await clients.IsDistributionPointAsync(token, context.RequestAborted).ConfigureAwait(false);
+        if (package.MulticastOnly && !peer)
         {
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Transfer only via multicast",
                 detail: $"Package {package.PackageId} is set to 'Transfer this package only via multicast'; it cannot be downloaded by unicast. Ask for a session at /api/v1/dp/sessions.");
         }
 
-        if (package.EncryptMulticast && !await clients.MayReceiveAsync(Authorization.BearerToken(context), package, context.RequestAborted).ConfigureAwait(false))
+        if (package.EncryptMulticast && !peer && !await clients.MayReceiveAsync(token, package, context.RequestAborted).ConfigureAwait(false))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Client token required",
@@ -166,7 +168,7 @@ public static class DistributionPointEndpoints
         }
 
         context.Response.Headers["X-Deploycast-Manifest-Signature"] = Convert.ToBase64String(item.Signature);
-        context.Response.Headers["X-Deploycast-Site-Key"] = role.SiteKey.Fingerprint;
+        context.Response.Headers["X-Deploycast-Site-Key"] = role.PublishedKeyFingerprint;
         return Results.Bytes(item.ManifestBytes, "application/vnd.deploycast.manifest", entityTag: new EntityTagHeaderValue($"\"{item.ContentId}-manifest\""));
     }
 

@@ -43,6 +43,36 @@ public sealed partial class DistributionPointRole : IDistributionPointStatusSink
         }
 
         Scheduler = schedulerFactory(this);
+        if (store.GetSecret(SiteKeySecret) is { } stored)
+        {
+            TrustSiteKey(Convert.FromBase64String(stored));
+        }
+    }
+
+    /// <summary>Secret under which a registered DP keeps its site's public key (base64 SubjectPublicKeyInfo).</summary>
+    private const string SiteKeySecret = "site-public-key";
+
+    private byte[]? _siteKeySpki;
+
+    /// <summary>
+    /// The public key (DER SubjectPublicKeyInfo) this DP publishes for checking manifests: its site's key once it has
+    /// registered with a site (content distributed by the site carries the site's signature), else its own key.
+    /// </summary>
+    public byte[] PublishedKeySpki => _siteKeySpki is { } site ? (byte[])site.Clone() : SiteKey.PublicKeySpki;
+
+    /// <summary>Lowercase hex SHA-256 of <see cref="PublishedKeySpki"/>.</summary>
+    public string PublishedKeyFingerprint => _siteKeySpki is { } site ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(site)) : SiteKey.Fingerprint;
+
+    /// <summary>
+    /// Makes this DP trust and publish its site's manifest-signing key (a DP that registered with a site), and keeps it
+    /// for the next start, so content the site distributed stays servable before the DP reaches the site again.
+    /// </summary>
+    public void TrustSiteKey(byte[] publicKeySpki)
+    {
+        ArgumentNullException.ThrowIfNull(publicKeySpki);
+        Library.TrustKey(publicKeySpki);
+        _siteKeySpki = (byte[])publicKeySpki.Clone();
+        _store.SetSecret(SiteKeySecret, Convert.ToBase64String(publicKeySpki));
     }
 
     public ContentLibrary Library { get; }
@@ -103,6 +133,51 @@ public sealed partial class DistributionPointRole : IDistributionPointStatusSink
         Record(new DistributionPointStatus(_time.GetUtcNow(), "Informational", DistributionPointMessages.PackageAdded, "DistributionPoint",
             $"Package {packageId} version {version} added: content {item.ContentId}, {item.Size:N0} bytes ({item.ZeroBytes:N0} in all-zero blocks, never sent).", null, null));
         return package;
+    }
+
+    /// <summary>
+    /// Records content the site distributed to this DP: <paramref name="dataPath"/> is imported into the content library
+    /// with the site's signed manifest, unchanged (<see cref="ContentLibrary.ImportSignedAsync"/>), and the package
+    /// version is recorded with the site's options. A file that is not what the signed manifest describes is refused.
+    /// </summary>
+    /// <exception cref="ContentImportException">The signature does not verify, or the file does not match the manifest.</exception>
+    public async Task<DistributionPointPackage> AddDistributedPackageAsync(
+        DistributionPointPackage package, string dataPath, byte[] manifestBytes, byte[] signature, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        var item = await Library.ImportSignedAsync(dataPath, manifestBytes, signature, progress: null, cancellationToken).ConfigureAwait(false);
+        if (item.ContentId != package.ContentId)
+        {
+            throw new ContentImportException(dataPath, $"The content distributed for package {package.PackageId} version {package.Version} is {item.ContentId}, not {package.ContentId} as the site says.");
+        }
+
+        package = package with { Size = item.Size, AllowMulticast = package.AllowMulticast || package.MulticastOnly, Added = _time.GetUtcNow() };
+        _store.SavePackage(package);
+        Record(new DistributionPointStatus(_time.GetUtcNow(), "Informational", DistributionPointMessages.PackageAdded, "DistributionPoint",
+            $"Package {package.PackageId} version {package.Version} distributed by the site: content {item.ContentId}, {item.Size:N0} bytes, manifest signed by the site key.", null, null));
+        return package;
+    }
+
+    /// <summary>
+    /// Removes a package version from this DP, and its content from the library when no other version uses it. Sessions
+    /// already running keep their open file.
+    /// </summary>
+    public bool RemovePackage(string packageId, int version)
+    {
+        var package = _store.GetPackage(packageId, version);
+        if (package is null || !_store.DeletePackage(package.PackageId, package.Version))
+        {
+            return false;
+        }
+
+        if (!_store.ListPackages().Any(p => p.ContentId == package.ContentId))
+        {
+            Library.Delete(package.ContentId);
+        }
+
+        Record(new DistributionPointStatus(_time.GetUtcNow(), "Informational", DistributionPointMessages.PackageRemoved, "DistributionPoint",
+            $"Package {package.PackageId} version {package.Version} removed from this distribution point.", null, null));
+        return true;
     }
 
     /// <summary>Changes a package version's multicast options.</summary>
@@ -198,6 +273,7 @@ public static class DistributionPointMessages
     public const int ContentValid = 3102;
     public const int ContentCorrupt = 3103;
     public const int Started = 3104;
+    public const int PackageRemoved = 3105;
 }
 
 internal static partial class DistributionPointLog
