@@ -15,6 +15,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Deploycast.Site.Api;
 using Deploycast.Site.Hosting;
 using Deploycast.Site.Management;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -119,6 +120,33 @@ public static class ServerHost
             tokens.NewClientToken,
             role.Settings,
             advertised);
+    }
+
+    /// <summary>
+    /// Registers a started server's DP with a site (<see cref="SiteRegistration.RegisterAsync"/>), makes it trust and
+    /// publish the site's manifest-signing key, and starts polling the site for the content assigned to it
+    /// (<see cref="SiteContentSync"/>) until the server stops. Downloads in progress live in <c>distribution/</c> in the
+    /// data directory.
+    /// </summary>
+    /// <exception cref="SiteRegistrationException">The site refused, could not be reached, or gave no key or credential.</exception>
+    public static async Task<DistributionPointRegistered> RegisterWithSiteAsync(
+        WebApplication app, ServerStarted started, SiteRegistrationOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(started);
+        var registered = await SiteRegistration.RegisterAsync(options, started.AdvertisedUrl, started.CertificateFingerprint, cancellationToken).ConfigureAwait(false);
+        if (registered.SiteKey is null)
+        {
+            throw new SiteRegistrationException($"the site {options.Site} has no manifest-signing key to give (it holds no distribution point role)");
+        }
+
+        var role = app.Services.GetRequiredService<DistributionPointRole>();
+        role.TrustSiteKey(Convert.FromBase64String(registered.SiteKey));
+        var sync = new SiteContentSync(options, registered, role, Path.Combine(started.DataDirectory, "distribution"),
+            app.Services.GetRequiredService<ILogger<SiteContentSync>>());
+        var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        _ = Task.Run(() => sync.RunAsync(stopping), CancellationToken.None);
+        return registered;
     }
 
     /// <summary>The address agents are told to reach this server's DP at: <c>Site:AdvertisedUrl</c>, else where it listens.</summary>

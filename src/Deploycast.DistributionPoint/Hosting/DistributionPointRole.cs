@@ -152,7 +152,14 @@ public sealed partial class DistributionPointRole : IDistributionPointStatusSink
         }
 
         package = package with { Size = item.Size, AllowMulticast = package.AllowMulticast || package.MulticastOnly, Added = _time.GetUtcNow() };
-        _store.SavePackage(package);
+        lock (_settingsLock)
+        {
+            _store.SavePackage(package);
+            var distributed = DistributedKeys();
+            distributed.Add(DistributedKey(package.PackageId, package.Version));
+            _store.SetSecret(DistributedSecret, string.Join('\n', distributed.Order(StringComparer.Ordinal)));
+        }
+
         Record(new DistributionPointStatus(_time.GetUtcNow(), "Informational", DistributionPointMessages.PackageAdded, "DistributionPoint",
             $"Package {package.PackageId} version {package.Version} distributed by the site: content {item.ContentId}, {item.Size:N0} bytes, manifest signed by the site key.", null, null));
         return package;
@@ -170,6 +177,15 @@ public sealed partial class DistributionPointRole : IDistributionPointStatusSink
             return false;
         }
 
+        lock (_settingsLock)
+        {
+            var distributed = DistributedKeys();
+            if (distributed.Remove(DistributedKey(package.PackageId, package.Version)))
+            {
+                _store.SetSecret(DistributedSecret, string.Join('\n', distributed.Order(StringComparer.Ordinal)));
+            }
+        }
+
         if (!_store.ListPackages().Any(p => p.ContentId == package.ContentId))
         {
             Library.Delete(package.ContentId);
@@ -179,6 +195,27 @@ public sealed partial class DistributionPointRole : IDistributionPointStatusSink
             $"Package {package.PackageId} version {package.Version} removed from this distribution point.", null, null));
         return true;
     }
+
+    /// <summary>The package versions this DP holds because its site distributed them (not those added to it directly).</summary>
+    public IReadOnlyList<DistributionPointPackage> ListDistributedPackages()
+    {
+        HashSet<string> distributed;
+        lock (_settingsLock)
+        {
+            distributed = DistributedKeys();
+        }
+
+        return _store.ListPackages().Where(p => distributed.Contains(DistributedKey(p.PackageId, p.Version))).ToList();
+    }
+
+    /// <summary>Secret listing the site-distributed package versions, one "PACKAGE/version" a line.</summary>
+    private const string DistributedSecret = "site-distributed";
+
+    private HashSet<string> DistributedKeys() =>
+        new((_store.GetSecret(DistributedSecret) ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
+
+    private static string DistributedKey(string packageId, int version) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{packageId.ToUpperInvariant()}/{version}");
 
     /// <summary>Changes a package version's multicast options.</summary>
     public DistributionPointPackage? SetPackageOptions(string packageId, int version, bool? allowMulticast, bool? encryptMulticast, bool? multicastOnly)

@@ -91,10 +91,14 @@ public sealed partial class SiteManager
             throw new SiteConflictException($"'{id}' is a site server's own distribution point; choose another name.");
         }
 
-        var record = new DistributionPointRecord(id!, url!, fingerprint!, IsLocal: false, existing?.Registered ?? Now, Now);
+        var record = new DistributionPointRecord(id!, url!, fingerprint!, IsLocal: false, existing?.Registered ?? Now, Now, existing?.Health);
         await _store.SaveDistributionPointAsync(record, cancellationToken).ConfigureAwait(false);
+
+        // A new credential at every registration: the DP polls the site with it; the one it had before stops working.
+        var credential = NewSecret(DistributionPointCredentialPrefix);
+        await _store.SetDistributionPointCredentialAsync(record.Id, HashSecret(credential), cancellationToken).ConfigureAwait(false);
         SiteLog.DistributionPointRegistered(_logger, record.Id, record.Url, existing is not null);
-        return new DistributionPointRegistered(record, _distributor?.SiteKey);
+        return new DistributionPointRegistered(record, _distributor?.SiteKey, credential);
     }
 }
 
@@ -108,5 +112,8 @@ public sealed record DistributionPointTokenRequest(int? ValidHours);
 /// <summary>Body of <c>POST /api/v1/distribution-points/register</c>: where agents reach the DP and how they trust it.</summary>
 public sealed record DistributionPointRegistration(string? Id, string? Url, string? CertificateFingerprint);
 
-/// <summary>The registered DP and the site's manifest-signing public key (SubjectPublicKeyInfo, base64), when the site has one.</summary>
-public sealed record DistributionPointRegistered(DistributionPointRecord DistributionPoint, string? SiteKey);
+/// <summary>
+/// The registered DP, the site's manifest-signing public key (SubjectPublicKeyInfo, base64) when the site has one, and
+/// the DP's credential (prefix <c>dcp_</c>, shown once; the site keeps its SHA-256), with which it polls the site.
+/// </summary>
+public sealed record DistributionPointRegistered(DistributionPointRecord DistributionPoint, string? SiteKey, string? Credential = null);

@@ -52,6 +52,7 @@ public sealed partial class SiteManager
         await _store.AddPackageVersionAsync(added, cancellationToken).ConfigureAwait(false);
         await _store.UpdatePackageAsync(package with { LatestVersion = version, Modified = now }, cancellationToken).ConfigureAwait(false);
         await _store.SaveDistributionStatusAsync(new DistributionStatus(package.Id, version, distributor.DistributionPointId, DistributionState.Installed, null, now), cancellationToken).ConfigureAwait(false);
+        await AssignNewVersionAsync(package.Id, version, cancellationToken).ConfigureAwait(false);
         return added;
     }
 

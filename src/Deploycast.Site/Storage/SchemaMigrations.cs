@@ -162,6 +162,12 @@ internal static class SchemaMigrations
             CREATE INDEX status_messages_deployment ON status_messages (deployment_key, message_time);
             CREATE INDEX status_messages_dp ON status_messages (distribution_point_id, message_time);
             """),
+        new(2, "distribution points that run alone: their credential (hashed) and what they last reported",
+            """
+            ALTER TABLE distribution_points ADD COLUMN credential_hash {key};
+            ALTER TABLE distribution_points ADD COLUMN health text;
+            CREATE UNIQUE INDEX distribution_points_credential ON distribution_points (credential_hash);
+            """),
     ];
 
     /// <summary>The newest schema version this code knows.</summary>
