@@ -36,8 +36,26 @@ internal static class DpCommand
 
     public static Command Create() => new("dp", "Distribution points: list them, make registration tokens, show and change the multicast settings.")
     {
-        List(), Token(), Show(), Set(),
+        List(), Token(), Remove(), Show(), Set(),
     };
+
+    private static Command Remove()
+    {
+        var id = new Argument<string>("id") { Description = "the distribution point's name (deploycast dp list)" };
+        var command = new Command("remove", "Unregister a distribution point that runs alone: its record, credential and content status go; its next poll is refused.") { id };
+        var admin = AdminOptions.AddTo(command);
+        admin.SetAction(command, async (result, context, cancellationToken) =>
+        {
+            await context.Site.SendAsync(HttpMethod.Delete, Paths.Of("api/v1/distribution-points", result.GetRequiredValue(id)), null, SiteClient.DefaultTimeout, cancellationToken).ConfigureAwait(false);
+            if (!context.Json)
+            {
+                context.Line($"Distribution point {result.GetRequiredValue(id)} removed from the site.");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
 
     private static Command Token()
     {
@@ -76,10 +94,14 @@ internal static class DpCommand
                 return ExitCodes.Success;
             }
 
-            var table = context.Table("Name", "URL", "Certificate SHA-256", "Local", "Registered", "Last seen");
+            var table = context.Table("Name", "URL", "Certificate SHA-256", "Local", "Registered", "Last seen", "Multicast", "Sessions", "Packages");
             foreach (var dp in response.Value)
             {
-                AdminContext.Row(table, dp.Id, dp.Url.ToString(), dp.CertificateFingerprint, AdminContext.YesNo(dp.IsLocal), AdminContext.Time(dp.Registered), AdminContext.Time(dp.LastSeen));
+                var health = dp.Health;
+                AdminContext.Row(table, dp.Id, dp.Url.ToString(), dp.CertificateFingerprint, AdminContext.YesNo(dp.IsLocal), AdminContext.Time(dp.Registered), AdminContext.Time(dp.LastSeen),
+                    health is null ? null : health.MulticastEnabled ? $"on {health.Interface} {health.AddressRange} ports {health.PortRange}" : "off",
+                    health?.ActiveSessions.ToString(CultureInfo.InvariantCulture),
+                    health is null ? null : health.UnservableContent > 0 ? $"{health.Packages} ({health.UnservableContent} not servable)" : health.Packages.ToString(CultureInfo.InvariantCulture));
             }
 
             if (response.Value.Count == 0)

@@ -23,7 +23,7 @@ internal static class PackageCommand
 
     public static Command Create() => new("package", "Import OS image packages, change their multicast options, update their content.")
     {
-        Import(), List(), Show(), Set(), Update(),
+        Import(), List(), Show(), Set(), Update(), Distribute(), RemoveContent(),
     };
 
     private static Command Import()
@@ -207,6 +207,62 @@ internal static class PackageCommand
 
             var v = response.Value;
             context.Line($"Package {v.PackageId} version {v.Version}: {RateParser.FormatBytes(v.Size)} from {v.SourcePath}, content {v.ContentId}, imported in {clock.Elapsed.TotalSeconds:0.0} s");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Distribute()
+    {
+        var id = new Argument<string>("id") { Description = "the package ID" };
+        var dps = new Option<string[]>("--dp") { Description = "a distribution point's name (deploycast dp list), repeatable", Required = true, AllowMultipleArgumentsPerToken = true };
+        var command = new Command("distribute", "Distribute the package's newest version to registered distribution points (ConfigMgr: Distribute Content); they fetch it at their next poll.") { id, dps };
+        var admin = AdminOptions.AddTo(command);
+        admin.SetAction(command, async (result, context, cancellationToken) =>
+        {
+            var given = result.GetRequiredValue(dps);
+            var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["distributionPointIds"] = "--dp" };
+            for (var i = 0; i < given.Length; i++)
+            {
+                fields[$"distributionPointIds[{i}]"] = $"--dp {given[i]}";
+            }
+
+            context.FieldOptions = fields;
+            var response = await context.Site.SendJsonAsync<List<DistributionStatus>>(HttpMethod.Post, Paths.Of("api/v1/packages", result.GetRequiredValue(id), "distribution-points"),
+                new DistributionRequest(given), cancellationToken).ConfigureAwait(false);
+            if (context.Json)
+            {
+                context.WriteJson(response.Json);
+                return ExitCodes.Success;
+            }
+
+            var table = context.Table("Version", "Distribution point", "State", "Message", "Updated");
+            foreach (var d in response.Value)
+            {
+                AdminContext.Row(table, d.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), d.DistributionPointId, State(d.State), d.Message, AdminContext.Time(d.Updated));
+            }
+
+            context.Write(table);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command RemoveContent()
+    {
+        var id = new Argument<string>("id") { Description = "the package ID" };
+        var dp = new Option<string>("--dp") { Description = "the distribution point's name", Required = true };
+        var command = new Command("remove-content", "Remove the package from a registered distribution point (every version); it deletes the content at its next poll.") { id, dp };
+        var admin = AdminOptions.AddTo(command);
+        admin.SetAction(command, async (result, context, cancellationToken) =>
+        {
+            await context.Site.SendAsync(HttpMethod.Delete, Paths.Of("api/v1/packages", result.GetRequiredValue(id), "distribution-points/" + Uri.EscapeDataString(result.GetRequiredValue(dp))), null,
+                SiteClient.DefaultTimeout, cancellationToken).ConfigureAwait(false);
+            if (!context.Json)
+            {
+                context.Line($"Package {result.GetRequiredValue(id)} removed from {result.GetRequiredValue(dp)}.");
+            }
+
             return ExitCodes.Success;
         });
         return command;
