@@ -36,21 +36,31 @@ internal sealed class DistributionPointServer : IAsyncDisposable
     /// <summary>The site manager of this server's site role.</summary>
     public Deploycast.Site.Management.SiteManager Site => _app.Services.GetRequiredService<Deploycast.Site.Management.SiteManager>();
 
-    public static async Task<DistributionPointServer> StartAsync()
+    /// <summary>The host, for what a test does with it as <c>deploycast server</c> does (registering with a site).</summary>
+    public WebApplication App => _app;
+
+    /// <summary>Starts a server; <paramref name="settings"/> adds configuration (for example <c>Site:DistributionPointPollInterval</c>).</summary>
+    public static async Task<DistributionPointServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var directory = new TempDirectory();
+        var configuration = new Dictionary<string, string?>
+        {
+            ["DistributionPoint:AdminToken"] = AdminToken,
+            ["DistributionPoint:ClientToken"] = ClientToken,
+            ["DistributionPoint:LockDirectory"] = directory.File("locks"),
+            ["DistributionPoint:SchedulerInterval"] = "00:00:00.100",
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[name] = value;
+        }
+
         var app = ServerHost.Build(
             new ServerOptions
             {
                 Listen = new IPEndPoint(IPAddress.Loopback, 0),
                 DataDirectory = directory.File("data"),
-                Settings = new Dictionary<string, string?>
-                {
-                    ["DistributionPoint:AdminToken"] = AdminToken,
-                    ["DistributionPoint:ClientToken"] = ClientToken,
-                    ["DistributionPoint:LockDirectory"] = directory.File("locks"),
-                    ["DistributionPoint:SchedulerInterval"] = "00:00:00.100",
-                },
+                Settings = configuration,
             },
             _ => { });
         var started = await ServerHost.StartAsync(app, CancellationToken.None);
