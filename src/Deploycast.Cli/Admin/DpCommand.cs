@@ -60,7 +60,10 @@ internal static class DpCommand
     private static Command Token()
     {
         var hours = new Option<int?>("--valid-hours") { Description = "how long the token is accepted, 1 to 168 hours (default 24)" };
-        var command = new Command("token", "Make a registration token, with which a DP running alone registers (deploycast server --register-with).") { hours };
+        var command = new Command("token", "Make a registration token, with which a DP running alone registers (deploycast server --register-with); 'list' and 'revoke' manage them.")
+        {
+            hours, TokenList(), TokenRevoke(),
+        };
         var admin = AdminOptions.AddTo(command);
         admin.SetAction(command, async (result, context, cancellationToken) =>
         {
@@ -75,7 +78,59 @@ internal static class DpCommand
 
             context.Line($"Registration token (shown once): {response.Value.Token}");
             context.Line($"Expires: {AdminContext.Time(response.Value.Expires)}");
+            context.Line($"Id (to revoke it: deploycast dp token revoke <id>): {response.Value.Id}");
             context.Line($"On the DP: deploycast server --register-with {context.Site.Server} --site-fingerprint <this server's certificate SHA-256> --registration-token <token>");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command TokenList()
+    {
+        var command = new Command("list", "List the registration tokens still accepted (by id; the tokens themselves are not stored).");
+        var admin = AdminOptions.AddTo(command);
+        admin.SetAction(command, async (result, context, cancellationToken) =>
+        {
+            var response = await context.Site.GetAsync<List<DistributionPointTokenInfo>>("api/v1/distribution-points/registration-tokens", cancellationToken).ConfigureAwait(false);
+            if (context.Json)
+            {
+                context.WriteJson(response.Json);
+                return ExitCodes.Success;
+            }
+
+            if (response.Value.Count == 0)
+            {
+                context.Line("No registration tokens are accepted now.");
+                return ExitCodes.Success;
+            }
+
+            var table = context.Table("Id", "Expires");
+            foreach (var token in response.Value)
+            {
+                AdminContext.Row(table, token.Id, AdminContext.Time(token.Expires));
+            }
+
+            context.Write(table);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command TokenRevoke()
+    {
+        var id = new Argument<string>("id") { Description = "the token's id (deploycast dp token list), or the token itself" };
+        var command = new Command("revoke", "Revoke a registration token before it expires; DPs that registered with it stay registered.") { id };
+        var admin = AdminOptions.AddTo(command);
+        admin.SetAction(command, async (result, context, cancellationToken) =>
+        {
+            context.FieldOptions = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["id"] = "<id>" };
+            await context.Site.SendAsync(HttpMethod.Delete, Paths.Of("api/v1/distribution-points/registration-tokens", result.GetRequiredValue(id)), null,
+                SiteClient.DefaultTimeout, cancellationToken).ConfigureAwait(false);
+            if (!context.Json)
+            {
+                context.Line("Registration token revoked.");
+            }
+
             return ExitCodes.Success;
         });
         return command;

@@ -67,6 +67,12 @@ public static class SiteEndpoints
         });
         admin.MapPost("/distribution-points/registration-tokens", async (DistributionPointTokenRequest? body, SiteManager site, CancellationToken ct) =>
             Results.Json(await site.CreateDistributionPointTokenAsync(body?.ValidHours, ct).ConfigureAwait(false), statusCode: StatusCodes.Status201Created));
+        admin.MapGet("/distribution-points/registration-tokens", (SiteManager site, CancellationToken ct) => site.ListDistributionPointTokensAsync(ct));
+        admin.MapDelete("/distribution-points/registration-tokens/{id}", async (string id, SiteManager site, CancellationToken ct) =>
+        {
+            await site.RevokeDistributionPointTokenAsync(id, ct).ConfigureAwait(false);
+            return Results.NoContent();
+        });
 
         admin.MapGet("/devices", (SiteManager site, int? skip, int? take, CancellationToken ct) => site.ListDevicesAsync(SiteManager.PageOf(skip, take), ct));
         admin.MapPost("/devices", (DeviceImport? body, SiteManager site, CancellationToken ct) => site.ImportDevicesAsync(body?.Devices, ct));
