@@ -85,10 +85,15 @@ public interface ISiteStore : IAsyncDisposable
     Task<IReadOnlyList<DistributionStatus>> ListDistributionStatusAsync(string? packageId, CancellationToken cancellationToken);
 
     // Devices.
-    /// <summary>Adds a device and returns it with the id the store gave it (the id passed in is ignored).</summary>
+    /// <summary>
+    /// Adds a device and returns it with the id the store gave it (the id passed in is ignored). A MAC address belongs
+    /// to one device: one another device has (even one added at the same moment by another process) throws
+    /// <see cref="SiteStoreConflictException"/>, and nothing is added.
+    /// </summary>
     Task<Device> AddDeviceAsync(Device device, CancellationToken cancellationToken);
 
-    /// <summary>Replaces a device's record; returns false when there is no such device.</summary>
+    /// <summary>Replaces a device's record; returns false when there is no such device; throws
+    /// <see cref="SiteStoreConflictException"/> when one of its MAC addresses belongs to another device.</summary>
     Task<bool> UpdateDeviceAsync(Device device, CancellationToken cancellationToken);
 
     Task<Device?> GetDeviceAsync(long id, CancellationToken cancellationToken);
