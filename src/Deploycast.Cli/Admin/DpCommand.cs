@@ -244,7 +244,8 @@ internal static class DpCommand
         admin.SetAction(command, async (result, context, cancellationToken) =>
         {
             context.FieldOptions = Fields;
-            var current = (await context.Site.GetAsync<MulticastSettings>(MulticastPath, cancellationToken).ConfigureAwait(false)).Value;
+            var (read, etag) = await context.Site.GetWithETagAsync<MulticastSettings>(MulticastPath, cancellationToken).ConfigureAwait(false);
+            var current = read.Value;
             var changed = current;
 
             // Each option given replaces one setting (or a pair, for the ranges); the rest are sent back unchanged.
@@ -323,8 +324,9 @@ internal static class DpCommand
                 throw new UsageException("nothing to change: give at least one setting (see deploycast dp set --help)");
             }
 
-            // The DP checks the whole set and refuses all of it with each setting's error; nothing is half-applied.
-            var response = await context.Site.SendJsonAsync<MulticastSettings>(HttpMethod.Put, MulticastPath, changed, cancellationToken).ConfigureAwait(false);
+            // The DP checks the whole set and refuses all of it with each setting's error; nothing is half-applied. If-Match
+            // carries the tag of what was read: a change someone made in between is refused (412), not overwritten.
+            var response = await context.Site.SendJsonIfMatchAsync<MulticastSettings>(HttpMethod.Put, MulticastPath, changed, etag, cancellationToken).ConfigureAwait(false);
             if (context.Json)
             {
                 context.WriteJson(response.Json);

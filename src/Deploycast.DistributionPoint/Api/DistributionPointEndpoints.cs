@@ -33,7 +33,12 @@ public static class DistributionPointEndpoints
 
         // Administrators.
         var admin = dp.MapGroup("/").AddEndpointFilter(Authorization.RequireAdmin);
-        admin.MapGet("/multicast", (DistributionPointRole role) => Results.Ok(role.Settings));
+        admin.MapGet("/multicast", (DistributionPointRole role, HttpContext context) =>
+        {
+            var (settings, etag) = role.SettingsWithETag;
+            context.Response.Headers.ETag = etag;
+            return Results.Ok(settings);
+        });
         admin.MapPut("/multicast", UpdateSettings);
         admin.MapGet("/packages", (DistributionPointRole role) => Results.Ok(role.ListPackages()));
         admin.MapPost("/packages", AddPackage);
@@ -172,21 +177,35 @@ public static class DistributionPointEndpoints
         return Results.Bytes(item.ManifestBytes, "application/vnd.deploycast.manifest", entityTag: new EntityTagHeaderValue($"\"{item.ContentId}-manifest\""));
     }
 
-    private static IResult UpdateSettings(MulticastSettings? settings, DistributionPointRole role)
+    private static IResult UpdateSettings(MulticastSettings? settings, DistributionPointRole role, HttpContext context)
     {
         if (settings is null)
         {
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["A JSON body with the multicast settings is required."] });
         }
 
-        var errors = role.UpdateSettings(settings);
+        // If-Match is optional (a client that sends none replaces whatever is there); one that sends the tag it read
+        // gets 412 when someone changed the settings since.
+        var ifMatch = context.Request.Headers.IfMatch.Count > 0 ? context.Request.Headers.IfMatch.ToString() : null;
+        var errors = role.UpdateSettings(settings, ifMatch, out var stale);
+        if (stale)
+        {
+            var (_, current) = role.SettingsWithETag;
+            context.Response.Headers.ETag = current;
+            return Results.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "The multicast settings changed",
+                detail: $"If-Match {ifMatch} is not the settings' current entity tag {current}: someone changed them since you read them. Read them again (GET /api/v1/dp/multicast), then send your change with the new tag.",
+                extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["If-Match"] = [$"{ifMatch} is stale; the current tag is {current}."] } });
+        }
+
         if (errors.Count > 0)
         {
             return Results.ValidationProblem(errors.GroupBy(e => e.Setting).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
                 title: "Invalid multicast settings", detail: string.Join(" ", errors.Select(e => e.Message)));
         }
 
-        return Results.Ok(role.Settings);
+        var (applied, etag) = role.SettingsWithETag;
+        context.Response.Headers.ETag = etag;
+        return Results.Ok(applied);
     }
 
     private static async Task<IResult> AddPackage(AddPackageBody? body, DistributionPointRole role, CancellationToken cancellationToken)

@@ -96,10 +96,33 @@ public sealed partial class DistributionPointRole : IDistributionPointStatusSink
     /// <summary>Raised after each status message is recorded (the event stream forwards them).</summary>
     public event Action<DistributionPointStatus>? StatusRecorded;
 
+    /// <summary>
+    /// The settings in force and their entity tag (a quoted hash of their JSON form), read together: an administrator
+    /// who changes them sends the tag back (<c>If-Match</c>) so a change made in between is not overwritten.
+    /// </summary>
+    public (MulticastSettings Settings, string ETag) SettingsWithETag
+    {
+        get
+        {
+            lock (_settingsLock)
+            {
+                return (_settings, ETagOf(_settings));
+            }
+        }
+    }
+
     /// <summary>Validates and applies new settings; returns the errors (each naming its setting) and changes nothing if there are any.</summary>
-    public IReadOnlyList<SettingError> UpdateSettings(MulticastSettings settings)
+    public IReadOnlyList<SettingError> UpdateSettings(MulticastSettings settings) => UpdateSettings(settings, ifMatch: null, out _);
+
+    /// <summary>
+    /// As <see cref="UpdateSettings(MulticastSettings)"/>, only when the settings in force still have the entity tag
+    /// <paramref name="ifMatch"/> (null or <c>*</c>: any); otherwise nothing changes and <paramref name="stale"/> is true.
+    /// The check and the change happen under one lock, so of two administrators who read the same settings one wins.
+    /// </summary>
+    public IReadOnlyList<SettingError> UpdateSettings(MulticastSettings settings, string? ifMatch, out bool stale)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        stale = false;
         var errors = settings.Validate();
         if (errors.Count > 0)
         {
@@ -108,6 +131,13 @@ public sealed partial class DistributionPointRole : IDistributionPointStatusSink
 
         lock (_settingsLock)
         {
+            if (ifMatch is not null && ifMatch.Trim() != "*"
+                && !ifMatch.Split(',').Select(t => t.Trim()).Contains(ETagOf(_settings), StringComparer.Ordinal))
+            {
+                stale = true;
+                return [];
+            }
+
             _store.SaveSettings(settings);
             _settings = settings;
         }
@@ -118,6 +148,12 @@ public sealed partial class DistributionPointRole : IDistributionPointStatusSink
     }
 
     public IReadOnlyList<DistributionPointPackage> ListPackages() => _store.ListPackages();
+
+    private static string ETagOf(MulticastSettings settings)
+    {
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(settings);
+        return $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(json))[..32]}\"";
+    }
 
     public DistributionPointPackage? GetPackage(string packageId, int version) => _store.GetPackage(packageId, version);
 
