@@ -137,13 +137,7 @@ internal static class PackageCommand
                 return ExitCodes.Success;
             }
 
-            var distribution = context.Table("Version", "Distribution point", "State", "Message", "Updated");
-            foreach (var d in details.Distribution.OrderBy(d => d.Version).ThenBy(d => d.DistributionPointId, StringComparer.Ordinal))
-            {
-                AdminContext.Row(distribution, d.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), d.DistributionPointId, State(d.State), d.Message, AdminContext.Time(d.Updated));
-            }
-
-            context.Write(distribution);
+            context.Write(DistributionTable(context, details.Distribution));
             return ExitCodes.Success;
         });
         return command;
@@ -236,13 +230,7 @@ internal static class PackageCommand
                 return ExitCodes.Success;
             }
 
-            var table = context.Table("Version", "Distribution point", "State", "Message", "Updated");
-            foreach (var d in response.Value)
-            {
-                AdminContext.Row(table, d.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), d.DistributionPointId, State(d.State), d.Message, AdminContext.Time(d.Updated));
-            }
-
-            context.Write(table);
+            context.Write(DistributionTable(context, response.Value));
             return ExitCodes.Success;
         });
         return command;
@@ -288,6 +276,18 @@ internal static class PackageCommand
         ("Created", AdminContext.Time(p.Created)),
         ("Modified", AdminContext.Time(p.Modified)),
     ]);
+
+    /// <summary>Content status per version and DP, as ConfigMgr's Content Status shows it.</summary>
+    private static Spectre.Console.Table DistributionTable(AdminContext context, IEnumerable<DistributionStatus> rows)
+    {
+        var table = context.Table("Version", "Distribution point", "State", "Message", "Updated");
+        foreach (var d in rows.OrderBy(d => d.Version).ThenBy(d => d.DistributionPointId, StringComparer.Ordinal))
+        {
+            AdminContext.Row(table, d.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), d.DistributionPointId, State(d.State), d.Message, AdminContext.Time(d.Updated));
+        }
+
+        return table;
+    }
 
     private static string State(DistributionState state) => state switch
     {
