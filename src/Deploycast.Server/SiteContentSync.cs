@@ -112,6 +112,8 @@ public sealed partial class SiteContentSync
             _reports.TryRemove(key, out _);
         }
 
+        RemoveStaleDownloads(assignments.Content);
+
         foreach (var assignment in assignments.Content)
         {
             var key = Key(assignment.PackageId, assignment.Version);
@@ -193,8 +195,7 @@ public sealed partial class SiteContentSync
     {
         Directory.CreateDirectory(_workDirectory);
 
-        // Named by the content, so a restarted download resumes from its block map, and new content starts afresh.
-        var path = Path.Combine(_workDirectory, $"{assignment.PackageId.ToUpperInvariant()}-{assignment.Version}-{assignment.ContentId[..16]}.part");
+        var path = Path.Combine(_workDirectory, DownloadName(assignment));
         SyncLog.Fetching(_logger, assignment.PackageId, assignment.Version, assignment.Size, _options.Site);
         var started = TimeProvider.System.GetTimestamp();
         using var client = new DistributionPointClient(_options.Site, _options.SiteFingerprint, _credential);
@@ -222,6 +223,29 @@ public sealed partial class SiteContentSync
         var seconds = TimeProvider.System.GetElapsedTime(started).TotalSeconds;
         SyncLog.Fetched(_logger, assignment.PackageId, assignment.Version, assignment.Size, seconds, assignment.Size / 1e6 / Math.Max(seconds, 1e-6));
     }
+
+    /// <summary>Deletes partial downloads (and their block maps) of content no longer assigned, which would never resume.</summary>
+    private void RemoveStaleDownloads(IReadOnlyList<DistributionAssignment> assignments)
+    {
+        if (!Directory.Exists(_workDirectory))
+        {
+            return;
+        }
+
+        var wanted = assignments.Select(DownloadName).ToList();
+        foreach (var file in Directory.EnumerateFiles(_workDirectory))
+        {
+            var name = Path.GetFileName(file);
+            if (!wanted.Any(w => name.StartsWith(w, StringComparison.Ordinal)))
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    /// <summary>Named by the content, so a restarted download resumes from its block map, and new content starts afresh.</summary>
+    private static string DownloadName(DistributionAssignment assignment) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{assignment.PackageId.ToUpperInvariant()}-{assignment.Version}-{assignment.ContentId[..16]}.part");
 
     private DistributionPointHealth Health()
     {

@@ -157,6 +157,23 @@ public sealed class ContentDistributionTests
         var messages = await admin.GetFromJsonAsync<JsonElement>("/api/v1/status-messages?distributionPointId=dp2");
         Assert.Contains(messages.GetProperty("items").EnumerateArray(), m => m.GetProperty("severity").GetString() == "Error"
             && m.GetProperty("text").GetString()!.Contains(packageId, StringComparison.Ordinal));
+
+        // The site's copy is repaired; distributing again ("Redistribute") sets it back to In progress and dp2 fetches it anew.
+        await using (var file = new FileStream(data, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = 1_000_000;
+            var b = file.ReadByte();
+            file.Position = 1_000_000;
+            file.WriteByte((byte)(b ^ 0x5A));
+        }
+
+        File.SetLastWriteTimeUtc(data, written);
+        var again = await AdminCli.RunAsync(site.Server, "package", "distribute", packageId, "--dp", "dp2");
+        again.AssertSuccess();
+        Assert.Contains("In progress", again.Output, StringComparison.Ordinal);
+        await WaitForStateAsync(site.Server, packageId, "dp2", DistributionState.Installed);
+        Assert.Equal(await File.ReadAllBytesAsync(image), await File.ReadAllBytesAsync(Path.Combine(dp2.Role.Library.Root, "content", contentId[..2], contentId, "data")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(dp2.Started.DataDirectory, "distribution")));
     }
 
     [Fact]
