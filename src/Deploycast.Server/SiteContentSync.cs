@@ -37,15 +37,15 @@ public sealed partial class SiteContentSync
     // Versions whose failure the site holds: not fetched again until the site assigns them again (state InProgress).
     private readonly ConcurrentDictionary<string, bool> _failed = new(StringComparer.Ordinal);
 
-    public SiteContentSync(SiteRegistrationOptions options, DistributionPointRegistered registered, DistributionPointRole role, string workDirectory, ILogger<SiteContentSync> logger)
+    public SiteContentSync(SiteRegistrationOptions options, string credential, string? siteKeyFingerprint, DistributionPointRole role, string workDirectory, ILogger<SiteContentSync> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(registered);
+        ArgumentException.ThrowIfNullOrEmpty(credential);
         _options = options;
         _role = role;
         _workDirectory = workDirectory;
-        _credential = registered.Credential ?? throw new SiteRegistrationException($"the site {options.Site} gave no credential at registration (an older site server?)");
-        _siteKeyFingerprint = SiteRegistration.KeyFingerprint(registered.SiteKey);
+        _credential = credential;
+        _siteKeyFingerprint = siteKeyFingerprint;
         _logger = logger;
     }
 

@@ -206,6 +206,43 @@ public sealed class ContentDistributionTests
         }
     }
 
+    [Fact]
+    public async Task RestartedDp_WithoutATokenOrRegisterWith_GoesOnPollingWithItsSavedCredential()
+    {
+        await using var site = await AgentContentSite.StartAsync(FastPolls);
+        using var dpData = new TempDirectory();
+        var first = await DistributionPointServer.StartAsync(directory: dpData);
+        var packageId = await site.ImportAsync(site.Server.Directory.RandomFile("restart.img", 300_000, seed: 11), ImageType.Raw);
+        try
+        {
+            await RegisterAsync(site.Server, first, "dp2");
+            var saved = File.ReadAllText(Path.Combine(first.Started.DataDirectory, SavedSiteRegistration.FileName));
+            Assert.Contains("\"credential\": \"dcp_", saved, StringComparison.Ordinal);
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(first.Started.DataDirectory, SavedSiteRegistration.FileName)));
+            }
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+
+        // The token is revoked meanwhile: the DP must not need it.
+        foreach (var token in await site.Server.Site.ListDistributionPointTokensAsync(CancellationToken.None))
+        {
+            await site.Server.Site.RevokeDistributionPointTokenAsync(token.Id, CancellationToken.None);
+        }
+
+        await using var second = await DistributionPointServer.StartAsync(directory: dpData);
+        Assert.Equal("dp2", ServerHost.ResumeSiteSync(second.App, second.Started)?.DistributionPointId);
+        (await AdminCli.RunAsync(site.Server, "package", "distribute", packageId, "--dp", "dp2")).AssertSuccess();
+
+        await WaitForStateAsync(site.Server, packageId, "dp2", DistributionState.Installed);
+        Assert.NotNull(second.Role.GetPackage(packageId, 1));
+        Assert.Equal(site.Server.Started.SiteKeyFingerprint, second.Role.PublishedKeyFingerprint);
+    }
+
     /// <summary>Registers <paramref name="dp"/> with <paramref name="site"/> as <c>deploycast server --register-with</c> does, which starts its polling.</summary>
     private static async Task RegisterAsync(DistributionPointServer site, DistributionPointServer dp, string name)
     {

@@ -18,11 +18,14 @@ internal sealed class DistributionPointServer : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private DistributionPointServer(WebApplication app, ServerStarted started, TempDirectory directory)
+    private readonly bool _ownsDirectory;
+
+    private DistributionPointServer(WebApplication app, ServerStarted started, TempDirectory directory, bool ownsDirectory)
     {
         _app = app;
         Started = started;
         Directory = directory;
+        _ownsDirectory = ownsDirectory;
     }
 
     public ServerStarted Started { get; }
@@ -40,9 +43,12 @@ internal sealed class DistributionPointServer : IAsyncDisposable
     public WebApplication App => _app;
 
     /// <summary>Starts a server; <paramref name="settings"/> adds configuration (for example <c>Site:DistributionPointPollInterval</c>).</summary>
-    public static async Task<DistributionPointServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="directory">A directory the caller owns and deletes (to start a server again on the same data);
+    /// default: a new one the server deletes when disposed.</param>
+    public static async Task<DistributionPointServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, TempDirectory? directory = null)
     {
-        var directory = new TempDirectory();
+        var owns = directory is null;
+        directory ??= new TempDirectory();
         var configuration = new Dictionary<string, string?>
         {
             ["DistributionPoint:AdminToken"] = AdminToken,
@@ -64,7 +70,7 @@ internal sealed class DistributionPointServer : IAsyncDisposable
             },
             _ => { });
         var started = await ServerHost.StartAsync(app, CancellationToken.None);
-        var server = new DistributionPointServer(app, started, directory);
+        var server = new DistributionPointServer(app, started, directory, owns);
 
         // Each test server gets its own group range, so servers of tests running side by side never share a group.
         var octet = 100 + (Random.Shared.Next(0, 100));
@@ -106,6 +112,9 @@ internal sealed class DistributionPointServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        Directory.Dispose();
+        if (_ownsDirectory)
+        {
+            Directory.Dispose();
+        }
     }
 }

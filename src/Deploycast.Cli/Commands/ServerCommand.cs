@@ -141,6 +141,24 @@ internal static class ServerCommand
                 return 2;
             }
 
+            if (registration is null)
+            {
+                try
+                {
+                    if (ServerHost.ResumeSiteSync(app, started) is { } saved)
+                    {
+                        Console.Out.WriteLine($"Distribution point '{saved.DistributionPointId}' of the site {saved.Site}: polling it for content (registered before)");
+                        Console.Out.Flush();
+                    }
+                }
+                catch (InvalidOperationException e)
+                {
+                    ConsoleOutput.Note($"error: {e.Message}");
+                    await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                    return 2;
+                }
+            }
+
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
