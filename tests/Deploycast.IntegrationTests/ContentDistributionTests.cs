@@ -124,16 +124,7 @@ public sealed class ContentDistributionTests
         // calls it valid and serves it: only the block hashes of the signed manifest can catch it.
         var contentId = site.Server.Role.ListPackages().Single(p => p.PackageId == packageId).ContentId;
         var data = Path.Combine(site.Server.Role.Library.Root, "content", contentId[..2], contentId, "data");
-        var written = File.GetLastWriteTimeUtc(data);
-        await using (var file = new FileStream(data, FileMode.Open, FileAccess.ReadWrite))
-        {
-            file.Position = 1_000_000;
-            var b = file.ReadByte();
-            file.Position = 1_000_000;
-            file.WriteByte((byte)(b ^ 0x5A));
-        }
-
-        File.SetLastWriteTimeUtc(data, written);
+        await FlipByteKeepingLastWriteAsync(data, 1_000_000);
         await RegisterAsync(site.Server, dp2, "dp2");
         using var admin = site.Server.Http(DistributionPointServer.AdminToken);
         using (var accepted = await admin.PostAsJsonAsync($"/api/v1/packages/{packageId}/distribution-points", new { distributionPointIds = new[] { "dp2" } }))
@@ -159,15 +150,7 @@ public sealed class ContentDistributionTests
             && m.GetProperty("text").GetString()!.Contains(packageId, StringComparison.Ordinal));
 
         // The site's copy is repaired; distributing again ("Redistribute") sets it back to In progress and dp2 fetches it anew.
-        await using (var file = new FileStream(data, FileMode.Open, FileAccess.ReadWrite))
-        {
-            file.Position = 1_000_000;
-            var b = file.ReadByte();
-            file.Position = 1_000_000;
-            file.WriteByte((byte)(b ^ 0x5A));
-        }
-
-        File.SetLastWriteTimeUtc(data, written);
+        await FlipByteKeepingLastWriteAsync(data, 1_000_000);
         var again = await AdminCli.RunAsync(site.Server, "package", "distribute", packageId, "--dp", "dp2");
         again.AssertSuccess();
         Assert.Contains("In progress", again.Output, StringComparison.Ordinal);
@@ -281,6 +264,21 @@ public sealed class ContentDistributionTests
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"timed out waiting for {what}");
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>Changes one byte of a file (again: changes it back) and puts its last-write time back.</summary>
+    private static async Task FlipByteKeepingLastWriteAsync(string path, long offset)
+    {
+        var written = File.GetLastWriteTimeUtc(path);
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = offset;
+            var b = file.ReadByte();
+            file.Position = offset;
+            file.WriteByte((byte)(b ^ 0x5A));
+        }
+
+        File.SetLastWriteTimeUtc(path, written);
     }
 
     /// <summary>Random data with an all-zero middle, so sparse blocks travel too.</summary>
