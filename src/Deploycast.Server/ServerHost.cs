@@ -15,6 +15,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Deploycast.Site.Api;
 using Deploycast.Site.Hosting;
 using Deploycast.Site.Management;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -124,6 +125,61 @@ public static class ServerHost
             tokens.NewClientToken,
             role.Settings,
             advertised);
+    }
+
+    /// <summary>
+    /// Registers a started server's DP with a site (<see cref="SiteRegistration.RegisterAsync"/>), makes it trust and
+    /// publish the site's manifest-signing key, and starts polling the site for the content assigned to it
+    /// (<see cref="SiteContentSync"/>) until the server stops. Downloads in progress live in <c>distribution/</c> in the
+    /// data directory.
+    /// </summary>
+    /// <exception cref="SiteRegistrationException">The site refused, could not be reached, or gave no key or credential.</exception>
+    public static async Task<DistributionPointRegistered> RegisterWithSiteAsync(
+        WebApplication app, ServerStarted started, SiteRegistrationOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(started);
+        var registered = await SiteRegistration.RegisterAsync(options, started.AdvertisedUrl, started.CertificateFingerprint, cancellationToken).ConfigureAwait(false);
+        if (registered.SiteKey is null)
+        {
+            throw new SiteRegistrationException($"the site {options.Site} has no manifest-signing key to give (it holds no distribution point role)");
+        }
+
+        var credential = registered.Credential
+            ?? throw new SiteRegistrationException($"the site {options.Site} gave no credential at registration (an older site server?)");
+        var role = app.Services.GetRequiredService<DistributionPointRole>();
+        role.TrustSiteKey(Convert.FromBase64String(registered.SiteKey));
+        var saved = new SavedSiteRegistration(options.Site, options.SiteFingerprint, registered.DistributionPoint.Id, credential, SiteRegistration.KeyFingerprint(registered.SiteKey));
+        saved.Save(started.DataDirectory);
+        StartSync(app, started, saved);
+        return registered;
+    }
+
+    /// <summary>
+    /// A server started without <c>--register-with</c> whose data directory holds a registration (it registered before)
+    /// goes on polling that site with the credential it got then. Returns the registration, or null when there is none.
+    /// </summary>
+    public static SavedSiteRegistration? ResumeSiteSync(WebApplication app, ServerStarted started)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(started);
+        var saved = SavedSiteRegistration.Load(started.DataDirectory);
+        if (saved is not null)
+        {
+            StartSync(app, started, saved);
+        }
+
+        return saved;
+    }
+
+    private static void StartSync(WebApplication app, ServerStarted started, SavedSiteRegistration saved)
+    {
+        var sync = new SiteContentSync(
+            new SiteRegistrationOptions(saved.Site, saved.SiteFingerprint, string.Empty, saved.DistributionPointId), saved.Credential, saved.SiteKeyFingerprint,
+            app.Services.GetRequiredService<DistributionPointRole>(), Path.Combine(started.DataDirectory, "distribution"),
+            app.Services.GetRequiredService<ILogger<SiteContentSync>>());
+        var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        _ = Task.Run(() => sync.RunAsync(stopping), CancellationToken.None);
     }
 
     /// <summary>The address agents are told to reach this server's DP at: <c>Site:AdvertisedUrl</c>, else where it listens.</summary>

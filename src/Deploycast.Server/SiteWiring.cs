@@ -65,6 +65,10 @@ internal sealed class SiteClientAuthorizer(AccessTokens tokens, SiteManager site
         var device = await site.AuthenticateDeviceAsync(token, cancellationToken).ConfigureAwait(false);
         return device is not null && await site.IsDeployedContentAsync(device, package.PackageId, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A DP registered with this site fetches the content distributed to it, whatever its multicast options.</summary>
+    public async ValueTask<bool> IsDistributionPointAsync(string? token, CancellationToken cancellationToken) =>
+        await site.AuthenticateDistributionPointAsync(token, cancellationToken).ConfigureAwait(false) is not null;
 }
 
 /// <summary>Copies the DP role's status messages into the site's, so one list shows everything.</summary>

@@ -6,14 +6,34 @@ namespace Deploycast.Site.Model;
 /// <param name="CertificateFingerprint">SHA-256 of its TLS certificate, which agents pin.</param>
 /// <param name="IsLocal">True for the DP role in the site server's own process.</param>
 /// <param name="Registered">When it registered (or was made, for the local one).</param>
-/// <param name="LastSeen">When it last reported to the site.</param>
+/// <param name="LastSeen">When it last reported to the site (registration, or its last poll for content).</param>
+/// <param name="Health">What it reported at its last poll (multicast settings, sessions, packages); null for the local DP
+/// and before a registered DP's first poll.</param>
 public sealed record DistributionPointRecord(
     string Id,
     Uri Url,
     string CertificateFingerprint,
     bool IsLocal,
     DateTimeOffset Registered,
-    DateTimeOffset LastSeen);
+    DateTimeOffset LastSeen,
+    DistributionPointHealth? Health = null);
+
+/// <summary>What a registered distribution point reports about itself each time it polls the site.</summary>
+/// <param name="MulticastEnabled">Its "Enable multicast" setting.</param>
+/// <param name="Interface">The interface its sessions are sent from.</param>
+/// <param name="AddressRange">Its multicast address range, "first-last".</param>
+/// <param name="PortRange">Its UDP port range, "first-last".</param>
+/// <param name="ActiveSessions">Multicast sessions it runs now.</param>
+/// <param name="Packages">Package versions it holds.</param>
+/// <param name="UnservableContent">Items of its content library that are not servable (corrupt, missing, changed).</param>
+public sealed record DistributionPointHealth(
+    bool MulticastEnabled,
+    string Interface,
+    string AddressRange,
+    string PortRange,
+    int ActiveSessions,
+    int Packages,
+    int UnservableContent);
 
 /// <summary>Whether a distribution point holds a package version (ConfigMgr's content distribution status).</summary>
 /// <param name="PackageId">The package.</param>

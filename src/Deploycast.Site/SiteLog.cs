@@ -23,4 +23,10 @@ internal static partial class SiteLog
 
     [LoggerMessage(EventId = 5105, Level = LogLevel.Information, Message = "Distribution point {DistributionPointId} registered at {Url} (again: {Again})")]
     public static partial void DistributionPointRegistered(ILogger logger, string distributionPointId, Uri url, bool again);
+
+    [LoggerMessage(EventId = 5106, Level = LogLevel.Information, Message = "Package {PackageId} version {Version} on distribution point {DistributionPointId}: {State} {Message}")]
+    public static partial void DistributionChanged(ILogger logger, string packageId, int version, string distributionPointId, DistributionState state, string? message);
+
+    [LoggerMessage(EventId = 5107, Level = LogLevel.Information, Message = "Distribution point {DistributionPointId} removed from the site")]
+    public static partial void DistributionPointRemoved(ILogger logger, string distributionPointId);
 }

@@ -22,7 +22,7 @@ internal sealed class ConsoleSite : IAsyncDisposable
 
     /// <summary>Starts a server; <paramref name="services"/> may replace its services (the multicast session factory).</summary>
     public static async Task<ConsoleSite> StartAsync(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null) =>
-        new(await DistributionPointServer.StartAsync(services));
+        new(await DistributionPointServer.StartAsync(services: services));
 
     /// <summary>Opens the console and signs in with the administrator token.</summary>
     public async Task<IPage> SignInAsync(Browser browser, string page = "sessions")

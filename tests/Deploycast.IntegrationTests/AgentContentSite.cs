@@ -24,7 +24,7 @@ internal sealed class AgentContentSite : IAsyncDisposable
 
     public DistributionPointServer Server { get; }
 
-    public static async Task<AgentContentSite> StartAsync() => new(await DistributionPointServer.StartAsync());
+    public static async Task<AgentContentSite> StartAsync(IReadOnlyDictionary<string, string?>? settings = null) => new(await DistributionPointServer.StartAsync(settings));
 
     /// <summary>Imports a file as a package and returns its id.</summary>
     public async Task<string> ImportAsync(string path, ImageType type, bool allowMulticast = true, bool encrypt = false, bool multicastOnly = false)

@@ -142,6 +142,46 @@ public sealed class DistributionPointRegistrationTests
         Assert.Contains("Administrator token required", noAdmin.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RevokedToken_RegistersNoMore_AndExpiredTokensAreDeleted()
+    {
+        await using var site = await DistributionPointServer.StartAsync();
+        var expiredName = "dp-registration-token:" + new string('e', 64);
+        await site.Site.Store.SetSettingAsync(expiredName, DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O", CultureInfo.InvariantCulture), CancellationToken.None);
+        var made = await AdminCli.JsonAsync(site, "dp", "token");
+        var token = made.GetProperty("token").GetString()!;
+        var id = made.GetProperty("id").GetString()!;
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..12], id);
+        Assert.Null(await site.Site.Store.GetSettingAsync(expiredName, CancellationToken.None));
+
+        var listed = await AdminCli.RunAsync(site, "dp", "token", "list");
+        listed.AssertSuccess();
+        Assert.Contains(id, listed.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, listed.Output, StringComparison.Ordinal);
+
+        using (var http = site.Http(token))
+        {
+            using var before = await http.PostAsJsonAsync(RegisterPath, Body("dp2", "https://dp2.example:8443/"));
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        var revoked = await AdminCli.RunAsync(site, "dp", "token", "revoke", id);
+        revoked.AssertSuccess();
+        using (var http = site.Http(token))
+        {
+            using var after = await http.PostAsJsonAsync(RegisterPath, Body("dp3", "https://dp3.example:8443/"));
+            Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        }
+
+        var again = await AdminCli.RunAsync(site, "dp", "token", "revoke", id);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("404", again.Error, StringComparison.Ordinal);
+        var malformed = await AdminCli.RunAsync(site, "dp", "token", "revoke", "xyz");
+        Assert.Equal(1, malformed.ExitCode);
+        Assert.Contains("id (<id>): 'xyz' is neither a registration token id", malformed.Error, StringComparison.Ordinal);
+        Assert.Empty((await AdminCli.JsonAsync(site, "dp", "token", "list")).EnumerateArray());
+    }
+
     private static object Body(string id, string url) => new { id, url, certificateFingerprint = new string('a', 64) };
 
     private static async Task<string> NewTokenAsync(DistributionPointServer site)

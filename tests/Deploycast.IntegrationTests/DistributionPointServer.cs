@@ -18,11 +18,14 @@ internal sealed class DistributionPointServer : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private DistributionPointServer(WebApplication app, ServerStarted started, TempDirectory directory)
+    private readonly bool _ownsDirectory;
+
+    private DistributionPointServer(WebApplication app, ServerStarted started, TempDirectory directory, bool ownsDirectory)
     {
         _app = app;
         Started = started;
         Directory = directory;
+        _ownsDirectory = ownsDirectory;
     }
 
     public ServerStarted Started { get; }
@@ -36,27 +39,40 @@ internal sealed class DistributionPointServer : IAsyncDisposable
     /// <summary>The site manager of this server's site role.</summary>
     public Deploycast.Site.Management.SiteManager Site => _app.Services.GetRequiredService<Deploycast.Site.Management.SiteManager>();
 
-    /// <summary>Starts a server; <paramref name="services"/> may replace its services (for example the multicast session factory).</summary>
-    public static async Task<DistributionPointServer> StartAsync(Action<IServiceCollection>? services = null)
+    /// <summary>The host, for what a test does with it as <c>deploycast server</c> does (registering with a site).</summary>
+    public WebApplication App => _app;
+
+    /// <summary>Starts a server; <paramref name="settings"/> adds configuration (for example <c>Site:DistributionPointPollInterval</c>).</summary>
+    /// <param name="directory">A directory the caller owns and deletes (to start a server again on the same data);
+    /// default: a new one the server deletes when disposed.</param>
+    /// <param name="services">Replaces services of the server (for example the multicast session factory).</param>
+    public static async Task<DistributionPointServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, TempDirectory? directory = null, Action<IServiceCollection>? services = null)
     {
-        var directory = new TempDirectory();
+        var owns = directory is null;
+        directory ??= new TempDirectory();
+        var configuration = new Dictionary<string, string?>
+        {
+            ["DistributionPoint:AdminToken"] = AdminToken,
+            ["DistributionPoint:ClientToken"] = ClientToken,
+            ["DistributionPoint:LockDirectory"] = directory.File("locks"),
+            ["DistributionPoint:SchedulerInterval"] = "00:00:00.100",
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[name] = value;
+        }
+
         var app = ServerHost.Build(
             new ServerOptions
             {
                 Listen = new IPEndPoint(IPAddress.Loopback, 0),
                 DataDirectory = directory.File("data"),
-                Settings = new Dictionary<string, string?>
-                {
-                    ["DistributionPoint:AdminToken"] = AdminToken,
-                    ["DistributionPoint:ClientToken"] = ClientToken,
-                    ["DistributionPoint:LockDirectory"] = directory.File("locks"),
-                    ["DistributionPoint:SchedulerInterval"] = "00:00:00.100",
-                },
+                Settings = configuration,
             },
             _ => { },
             services);
         var started = await ServerHost.StartAsync(app, CancellationToken.None);
-        var server = new DistributionPointServer(app, started, directory);
+        var server = new DistributionPointServer(app, started, directory, owns);
 
         // Each test server gets its own group range, so servers of tests running side by side never share a group.
         var octet = 100 + (Random.Shared.Next(0, 100));
@@ -98,6 +114,9 @@ internal sealed class DistributionPointServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        Directory.Dispose();
+        if (_ownsDirectory)
+        {
+            Directory.Dispose();
+        }
     }
 }

@@ -36,13 +36,34 @@ internal static class DpCommand
 
     public static Command Create() => new("dp", "Distribution points: list them, make registration tokens, show and change the multicast settings.")
     {
-        List(), Token(), Show(), Set(),
+        List(), Token(), Remove(), Show(), Set(),
     };
+
+    private static Command Remove()
+    {
+        var id = new Argument<string>("id") { Description = "the distribution point's name (deploycast dp list)" };
+        var command = new Command("remove", "Unregister a distribution point that runs alone: its record, credential and content status go; its next poll is refused.") { id };
+        var admin = AdminOptions.AddTo(command);
+        admin.SetAction(command, async (result, context, cancellationToken) =>
+        {
+            await context.Site.SendAsync(HttpMethod.Delete, Paths.Of("api/v1/distribution-points", result.GetRequiredValue(id)), null, SiteClient.DefaultTimeout, cancellationToken).ConfigureAwait(false);
+            if (!context.Json)
+            {
+                context.Line($"Distribution point {result.GetRequiredValue(id)} removed from the site.");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
 
     private static Command Token()
     {
         var hours = new Option<int?>("--valid-hours") { Description = "how long the token is accepted, 1 to 168 hours (default 24)" };
-        var command = new Command("token", "Make a registration token, with which a DP running alone registers (deploycast server --register-with).") { hours };
+        var command = new Command("token", "Make a registration token, with which a DP running alone registers (deploycast server --register-with); 'list' and 'revoke' manage them.")
+        {
+            hours, TokenList(), TokenRevoke(),
+        };
         var admin = AdminOptions.AddTo(command);
         admin.SetAction(command, async (result, context, cancellationToken) =>
         {
@@ -57,7 +78,59 @@ internal static class DpCommand
 
             context.Line($"Registration token (shown once): {response.Value.Token}");
             context.Line($"Expires: {AdminContext.Time(response.Value.Expires)}");
+            context.Line($"Id (to revoke it: deploycast dp token revoke <id>): {response.Value.Id}");
             context.Line($"On the DP: deploycast server --register-with {context.Site.Server} --site-fingerprint <this server's certificate SHA-256> --registration-token <token>");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command TokenList()
+    {
+        var command = new Command("list", "List the registration tokens still accepted (by id; the tokens themselves are not stored).");
+        var admin = AdminOptions.AddTo(command);
+        admin.SetAction(command, async (result, context, cancellationToken) =>
+        {
+            var response = await context.Site.GetAsync<List<DistributionPointTokenInfo>>("api/v1/distribution-points/registration-tokens", cancellationToken).ConfigureAwait(false);
+            if (context.Json)
+            {
+                context.WriteJson(response.Json);
+                return ExitCodes.Success;
+            }
+
+            if (response.Value.Count == 0)
+            {
+                context.Line("No registration tokens are accepted now.");
+                return ExitCodes.Success;
+            }
+
+            var table = context.Table("Id", "Expires");
+            foreach (var token in response.Value)
+            {
+                AdminContext.Row(table, token.Id, AdminContext.Time(token.Expires));
+            }
+
+            context.Write(table);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command TokenRevoke()
+    {
+        var id = new Argument<string>("id") { Description = "the token's id (deploycast dp token list), or the token itself" };
+        var command = new Command("revoke", "Revoke a registration token before it expires; DPs that registered with it stay registered.") { id };
+        var admin = AdminOptions.AddTo(command);
+        admin.SetAction(command, async (result, context, cancellationToken) =>
+        {
+            context.FieldOptions = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["id"] = "<id>" };
+            await context.Site.SendAsync(HttpMethod.Delete, Paths.Of("api/v1/distribution-points/registration-tokens", result.GetRequiredValue(id)), null,
+                SiteClient.DefaultTimeout, cancellationToken).ConfigureAwait(false);
+            if (!context.Json)
+            {
+                context.Line("Registration token revoked.");
+            }
+
             return ExitCodes.Success;
         });
         return command;
@@ -76,10 +149,14 @@ internal static class DpCommand
                 return ExitCodes.Success;
             }
 
-            var table = context.Table("Name", "URL", "Certificate SHA-256", "Local", "Registered", "Last seen");
+            var table = context.Table("Name", "URL", "Certificate SHA-256", "Local", "Registered", "Last seen", "Multicast", "Sessions", "Packages");
             foreach (var dp in response.Value)
             {
-                AdminContext.Row(table, dp.Id, dp.Url.ToString(), dp.CertificateFingerprint, AdminContext.YesNo(dp.IsLocal), AdminContext.Time(dp.Registered), AdminContext.Time(dp.LastSeen));
+                var health = dp.Health;
+                AdminContext.Row(table, dp.Id, dp.Url.ToString(), dp.CertificateFingerprint, AdminContext.YesNo(dp.IsLocal), AdminContext.Time(dp.Registered), AdminContext.Time(dp.LastSeen),
+                    health is null ? null : health.MulticastEnabled ? $"on {health.Interface} {health.AddressRange} ports {health.PortRange}" : "off",
+                    health?.ActiveSessions.ToString(CultureInfo.InvariantCulture),
+                    health is null ? null : health.UnservableContent > 0 ? $"{health.Packages} ({health.UnservableContent} not servable)" : health.Packages.ToString(CultureInfo.InvariantCulture));
             }
 
             if (response.Value.Count == 0)
@@ -167,7 +244,8 @@ internal static class DpCommand
         admin.SetAction(command, async (result, context, cancellationToken) =>
         {
             context.FieldOptions = Fields;
-            var current = (await context.Site.GetAsync<MulticastSettings>(MulticastPath, cancellationToken).ConfigureAwait(false)).Value;
+            var (read, etag) = await context.Site.GetWithETagAsync<MulticastSettings>(MulticastPath, cancellationToken).ConfigureAwait(false);
+            var current = read.Value;
             var changed = current;
 
             // Each option given replaces one setting (or a pair, for the ranges); the rest are sent back unchanged.
@@ -246,8 +324,9 @@ internal static class DpCommand
                 throw new UsageException("nothing to change: give at least one setting (see deploycast dp set --help)");
             }
 
-            // The DP checks the whole set and refuses all of it with each setting's error; nothing is half-applied.
-            var response = await context.Site.SendJsonAsync<MulticastSettings>(HttpMethod.Put, MulticastPath, changed, cancellationToken).ConfigureAwait(false);
+            // The DP checks the whole set and refuses all of it with each setting's error; nothing is half-applied. If-Match
+            // carries the tag of what was read: a change someone made in between is refused (412), not overwritten.
+            var response = await context.Site.SendJsonIfMatchAsync<MulticastSettings>(HttpMethod.Put, MulticastPath, changed, etag, cancellationToken).ConfigureAwait(false);
             if (context.Json)
             {
                 context.WriteJson(response.Json);

@@ -23,7 +23,7 @@ internal static class PackageCommand
 
     public static Command Create() => new("package", "Import OS image packages, change their multicast options, update their content.")
     {
-        Import(), List(), Show(), Set(), Update(),
+        Import(), List(), Show(), Set(), Update(), Distribute(), RemoveContent(),
     };
 
     private static Command Import()
@@ -137,13 +137,7 @@ internal static class PackageCommand
                 return ExitCodes.Success;
             }
 
-            var distribution = context.Table("Version", "Distribution point", "State", "Message", "Updated");
-            foreach (var d in details.Distribution.OrderBy(d => d.Version).ThenBy(d => d.DistributionPointId, StringComparer.Ordinal))
-            {
-                AdminContext.Row(distribution, d.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), d.DistributionPointId, State(d.State), d.Message, AdminContext.Time(d.Updated));
-            }
-
-            context.Write(distribution);
+            context.Write(DistributionTable(context, details.Distribution));
             return ExitCodes.Success;
         });
         return command;
@@ -212,6 +206,56 @@ internal static class PackageCommand
         return command;
     }
 
+    private static Command Distribute()
+    {
+        var id = new Argument<string>("id") { Description = "the package ID" };
+        var dps = new Option<string[]>("--dp") { Description = "a distribution point's name (deploycast dp list), repeatable", Required = true, AllowMultipleArgumentsPerToken = true };
+        var command = new Command("distribute", "Distribute the package's newest version to registered distribution points (ConfigMgr: Distribute Content); they fetch it at their next poll.") { id, dps };
+        var admin = AdminOptions.AddTo(command);
+        admin.SetAction(command, async (result, context, cancellationToken) =>
+        {
+            var given = result.GetRequiredValue(dps);
+            var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["distributionPointIds"] = "--dp" };
+            for (var i = 0; i < given.Length; i++)
+            {
+                fields[$"distributionPointIds[{i}]"] = $"--dp {given[i]}";
+            }
+
+            context.FieldOptions = fields;
+            var response = await context.Site.SendJsonAsync<List<DistributionStatus>>(HttpMethod.Post, Paths.Of("api/v1/packages", result.GetRequiredValue(id), "distribution-points"),
+                new DistributionRequest(given), cancellationToken).ConfigureAwait(false);
+            if (context.Json)
+            {
+                context.WriteJson(response.Json);
+                return ExitCodes.Success;
+            }
+
+            context.Write(DistributionTable(context, response.Value));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command RemoveContent()
+    {
+        var id = new Argument<string>("id") { Description = "the package ID" };
+        var dp = new Option<string>("--dp") { Description = "the distribution point's name", Required = true };
+        var command = new Command("remove-content", "Remove the package from a registered distribution point (every version); it deletes the content at its next poll.") { id, dp };
+        var admin = AdminOptions.AddTo(command);
+        admin.SetAction(command, async (result, context, cancellationToken) =>
+        {
+            await context.Site.SendAsync(HttpMethod.Delete, Paths.Of("api/v1/packages", result.GetRequiredValue(id), "distribution-points/" + Uri.EscapeDataString(result.GetRequiredValue(dp))), null,
+                SiteClient.DefaultTimeout, cancellationToken).ConfigureAwait(false);
+            if (!context.Json)
+            {
+                context.Line($"Package {result.GetRequiredValue(id)} removed from {result.GetRequiredValue(dp)}.");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
     /// <summary>An option that takes an explicit true or false (leaving it out changes nothing).</summary>
     internal static Option<bool?> BoolOption(string name, string description) => new(name)
     {
@@ -232,6 +276,18 @@ internal static class PackageCommand
         ("Created", AdminContext.Time(p.Created)),
         ("Modified", AdminContext.Time(p.Modified)),
     ]);
+
+    /// <summary>Content status per version and DP, as ConfigMgr's Content Status shows it.</summary>
+    private static Spectre.Console.Table DistributionTable(AdminContext context, IEnumerable<DistributionStatus> rows)
+    {
+        var table = context.Table("Version", "Distribution point", "State", "Message", "Updated");
+        foreach (var d in rows.OrderBy(d => d.Version).ThenBy(d => d.DistributionPointId, StringComparer.Ordinal))
+        {
+            AdminContext.Row(table, d.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), d.DistributionPointId, State(d.State), d.Message, AdminContext.Time(d.Updated));
+        }
+
+        return table;
+    }
 
     private static string State(DistributionState state) => state switch
     {

@@ -60,11 +60,34 @@ internal sealed class SiteClient : IDisposable
         return Parse<T>(await SendAsync(method, path, content, timeout ?? DefaultTimeout, cancellationToken).ConfigureAwait(false));
     }
 
+    /// <summary>A GET that also returns the answer's entity tag (ETag header), for a later <c>If-Match</c>.</summary>
+    public async Task<(SiteResponse<T> Response, string? ETag)> GetWithETagAsync<T>(string path, CancellationToken cancellationToken)
+    {
+        var (text, etag) = await SendWithHeadersAsync(HttpMethod.Get, path, null, DefaultTimeout, null, cancellationToken).ConfigureAwait(false);
+        return (Parse<T>(text), etag);
+    }
+
+    /// <summary>Sends JSON with <c>If-Match: <paramref name="ifMatch"/></c>: the server refuses (412) when the resource changed since it was read.</summary>
+    public async Task<SiteResponse<T>> SendJsonIfMatchAsync<T>(HttpMethod method, string path, object? body, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var content = body is null ? null : new StringContent(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json");
+        return Parse<T>((await SendWithHeadersAsync(method, path, content, DefaultTimeout, ifMatch, cancellationToken).ConfigureAwait(false)).Text);
+    }
+
     /// <summary>Sends a request and returns the response body (empty for 204); throws on refusal or connection failure.</summary>
-    public async Task<string> SendAsync(HttpMethod method, string path, HttpContent? content, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<string> SendAsync(HttpMethod method, string path, HttpContent? content, TimeSpan timeout, CancellationToken cancellationToken) =>
+        (await SendWithHeadersAsync(method, path, content, timeout, null, cancellationToken).ConfigureAwait(false)).Text;
+
+    private async Task<(string Text, string? ETag)> SendWithHeadersAsync(
+        HttpMethod method, string path, HttpContent? content, TimeSpan timeout, string? ifMatch, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path.TrimStart('/')) { Content = content };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout != Timeout.InfiniteTimeSpan)
         {
@@ -80,7 +103,7 @@ internal sealed class SiteClient : IDisposable
                 throw new SiteRefusedException(Problem.From(response.StatusCode, response.ReasonPhrase, text));
             }
 
-            return text;
+            return (text, response.Headers.ETag?.ToString());
         }
         catch (HttpRequestException e) when (e.InnerException is AuthenticationException)
         {

@@ -135,10 +135,28 @@ internal static class ServerCommand
             }
 
             Console.Out.Flush();
-            if (registration is not null && !await RegisterAsync(registration, started, cancellationToken).ConfigureAwait(false))
+            if (registration is not null && !await RegisterAsync(app, registration, started, cancellationToken).ConfigureAwait(false))
             {
                 await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
                 return 2;
+            }
+
+            if (registration is null)
+            {
+                try
+                {
+                    if (ServerHost.ResumeSiteSync(app, started) is { } saved)
+                    {
+                        Console.Out.WriteLine($"Distribution point '{saved.DistributionPointId}' of the site {saved.Site}: polling it for content (registered before)");
+                        Console.Out.Flush();
+                    }
+                }
+                catch (InvalidOperationException e)
+                {
+                    ConsoleOutput.Note($"error: {e.Message}");
+                    await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                    return 2;
+                }
             }
 
             try
@@ -157,16 +175,18 @@ internal static class ServerCommand
     }
 
     /// <summary>Registers the started DP with the site and prints the outcome; false when the site refused or was not reached.</summary>
-    private static async Task<bool> RegisterAsync(SiteRegistrationOptions registration, ServerStarted started, CancellationToken cancellationToken)
+    private static async Task<bool> RegisterAsync(Microsoft.AspNetCore.Builder.WebApplication app, SiteRegistrationOptions registration, ServerStarted started, CancellationToken cancellationToken)
     {
         try
         {
-            var registered = await SiteRegistration.RegisterAsync(registration, started.AdvertisedUrl, started.CertificateFingerprint, cancellationToken).ConfigureAwait(false);
+            var registered = await ServerHost.RegisterWithSiteAsync(app, started, registration, cancellationToken).ConfigureAwait(false);
             Console.Out.WriteLine($"Registered with the site {registration.Site} as distribution point '{registered.DistributionPoint.Id}' at {registered.DistributionPoint.Url}");
             if (SiteRegistration.KeyFingerprint(registered.SiteKey) is { } key)
             {
                 Console.Out.WriteLine($"  the site's key SHA-256: {key}");
             }
+
+            Console.Out.WriteLine("  polling the site for content distributed to this distribution point");
 
             Console.Out.Flush();
             return true;

@@ -33,7 +33,7 @@ public sealed partial class ContentLibrary
         try
         {
             DurableFile.CreateDirectory(staging);
-            var (hash, manifestBytes, manifest) = await CopyAndHashAsync(source, Path.Combine(staging, DataFileName), progress, cancellationToken).ConfigureAwait(false);
+            var (hash, manifestBytes, manifest) = await CopyAndHashAsync(source, Path.Combine(staging, DataFileName), _blockSize, progress, cancellationToken).ConfigureAwait(false);
             var signature = _key.Sign(manifestBytes);
             DurableFile.WriteNew(Path.Combine(staging, ManifestFileName), manifestBytes);
             DurableFile.WriteNew(Path.Combine(staging, SignatureFileName), signature);
@@ -75,6 +75,58 @@ public sealed partial class ContentLibrary
         }
     }
 
+    /// <summary>
+    /// Imports content that was signed elsewhere: the site's manifest and signature, for content the site distributed to
+    /// this distribution point. The file is read, hashed and copied as by <see cref="ImportAsync"/>; the manifest built
+    /// from it must equal <paramref name="manifestBytes"/> byte for byte, and the signature must verify with the library's
+    /// key or a key it trusts (<see cref="TrustKey"/>). The given manifest and signature are stored unchanged: never
+    /// re-signed with this library's key.
+    /// </summary>
+    /// <exception cref="ContentImportException">
+    /// As <see cref="ImportAsync"/>; or the signature does not verify, or the file is not the content the manifest
+    /// describes (another size, block size, block or whole-file hash). Nothing is kept.
+    /// </exception>
+    public async Task<ContentItem> ImportSignedAsync(
+        string sourcePath, byte[] manifestBytes, byte[] signature, IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sourcePath);
+        ArgumentNullException.ThrowIfNull(manifestBytes);
+        ArgumentNullException.ThrowIfNull(signature);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var source = Path.GetFullPath(sourcePath);
+        var expected = TransferManifest.TryParse(manifestBytes, out var parseError)
+            ?? throw new ContentImportException(source, $"Cannot import '{source}': its manifest cannot be read: {parseError}");
+        if (!IsTrustedSignature(manifestBytes, signature))
+        {
+            throw new ContentImportException(source,
+                $"Cannot import '{source}': its manifest signature does not verify with the site key or a key the library trusts; nothing is imported.");
+        }
+
+        CheckSource(source);
+        var staging = Path.Combine(_stagingRoot, "import-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
+        try
+        {
+            DurableFile.CreateDirectory(staging);
+            var (hash, built, manifest) = await CopyAndHashAsync(source, Path.Combine(staging, DataFileName), expected.BlockSize, progress, cancellationToken).ConfigureAwait(false);
+            if (!built.AsSpan().SequenceEqual(manifestBytes))
+            {
+                throw new ContentImportException(source, string.Create(CultureInfo.InvariantCulture,
+                    $"Cannot import '{source}': it is not the content its signed manifest describes (the file has {manifest.FileSize:N0} bytes and SHA-256 {Convert.ToHexStringLower(hash)}; the manifest says {expected.FileSize:N0} bytes, {Convert.ToHexStringLower(expected.FileHash)}, or other blocks); nothing is imported."));
+            }
+
+            DurableFile.WriteNew(Path.Combine(staging, ManifestFileName), manifestBytes);
+            DurableFile.WriteNew(Path.Combine(staging, SignatureFileName), signature);
+            var (item, _) = await CommitAsync(staging, Convert.ToHexStringLower(hash), manifest, source).ConfigureAwait(false);
+            return item;
+        }
+        catch (Exception e)
+        {
+            RemoveDirectory(staging);
+            ContentLog.ImportFailed(_logger, e, source);
+            throw;
+        }
+    }
+
     private static void CheckSource(string source)
     {
         var kind = UnixFile.KindOf(source);
@@ -90,20 +142,20 @@ public sealed partial class ContentLibrary
     }
 
     private async Task<(byte[] Hash, byte[] ManifestBytes, TransferManifest Manifest)> CopyAndHashAsync(
-        string source, string dataPath, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+        string source, string dataPath, int blockSize, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
     {
         using var input = OpenSource(source);
         var length = RandomAccess.GetLength(input);
         var lastWrite = File.GetLastWriteTimeUtc(input);
-        if ((length + _blockSize - 1) / _blockSize > TransferManifest.MaxBlockCount)
+        if ((length + blockSize - 1) / blockSize > TransferManifest.MaxBlockCount)
         {
             throw new ContentImportException(source, string.Create(CultureInfo.InvariantCulture,
-                $"Cannot import '{source}': at {length:N0} bytes it has more blocks of {_blockSize:N0} bytes than a manifest can list; use a larger block size."));
+                $"Cannot import '{source}': at {length:N0} bytes it has more blocks of {blockSize:N0} bytes than a manifest can list; use a larger block size."));
         }
 
         ContentLog.ImportStarted(_logger, source, length);
         progress?.Report(new ImportProgress(0, length));
-        var builder = new ManifestBuilder(_blockSize, length);
+        var builder = new ManifestBuilder(blockSize, length);
         byte[] hash;
         long total;
         using (var output = new FileStream(dataPath, DurableFile.CreateOptions(FileMode.CreateNew)))
@@ -111,7 +163,7 @@ public sealed partial class ContentLibrary
             var writer = new SparseWriter(output.SafeFileHandle);
             (hash, total) = await BlockPipeline.RunAsync(
                 input,
-                _blockSize,
+                blockSize,
                 [builder.AddChunk, writer.Write],
                 read => progress?.Report(new ImportProgress(read, Math.Max(length, read))),
                 cancellationToken).ConfigureAwait(false);

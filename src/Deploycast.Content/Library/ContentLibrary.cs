@@ -36,6 +36,10 @@ public sealed partial class ContentLibrary : IDisposable
     private readonly string _stagingRoot;
     private readonly FileStream _lockFile;
 
+    // Public keys (DER SubjectPublicKeyInfo) besides _key whose manifest signatures the library accepts: the site's key
+    // on a distribution point that stores content distributed by its site, signed there and never re-signed here.
+    private volatile byte[][] _trustedKeys = [];
+
     // One per content id: serializes what changes or judges an item directory (an import's commit, a delete, a
     // validation). Imports read and hash outside it; different items never wait for each other.
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _itemLocks = new(StringComparer.Ordinal);
@@ -337,13 +341,61 @@ public sealed partial class ContentLibrary : IDisposable
             return "its manifest signature (manifest.sig) is missing";
         }
 
-        if (!_key.Verify(manifestBytes, signature))
+        if (!IsTrustedSignature(manifestBytes, signature))
         {
-            return $"its manifest signature does not verify with the site key (fingerprint {_key.Fingerprint}); " +
+            return $"its manifest signature does not verify with the site key (fingerprint {_key.Fingerprint}) or a key the library trusts; " +
                 "the manifest or its signature was changed, or the site key was replaced";
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Also accepts manifests signed by the key in <paramref name="publicKeySpki"/> (DER SubjectPublicKeyInfo): a
+    /// distribution point trusts its site's key for content the site distributed to it. Takes effect for every later
+    /// check; adding a key twice changes nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">The bytes are not an ECDSA P-256 public key.</exception>
+    public void TrustKey(byte[] publicKeySpki)
+    {
+        ArgumentNullException.ThrowIfNull(publicKeySpki);
+        using (var check = ECDsa.Create())
+        {
+            try
+            {
+                check.ImportSubjectPublicKeyInfo(publicKeySpki, out _);
+            }
+            catch (CryptographicException e)
+            {
+                throw new ArgumentException("The trusted key is not a DER SubjectPublicKeyInfo of an ECDSA key.", nameof(publicKeySpki), e);
+            }
+        }
+
+        lock (_itemLocks)
+        {
+            if (!_trustedKeys.Any(k => k.AsSpan().SequenceEqual(publicKeySpki)))
+            {
+                _trustedKeys = [.. _trustedKeys, (byte[])publicKeySpki.Clone()];
+            }
+        }
+    }
+
+    private bool IsTrustedSignature(byte[] manifestBytes, byte[] signature)
+    {
+        if (_key.Verify(manifestBytes, signature))
+        {
+            return true;
+        }
+
+        foreach (var key in _trustedKeys)
+        {
+            if (ManifestSignature.Verify(key, manifestBytes, signature))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static TransferManifest? ReadManifest(string path, out byte[] bytes, out string? error)

@@ -34,7 +34,12 @@ public static class DistributionPointEndpoints
 
         // Administrators.
         var admin = dp.MapGroup("/").AddEndpointFilter(Authorization.RequireAdmin);
-        admin.MapGet("/multicast", (DistributionPointRole role) => Results.Ok(role.Settings));
+        admin.MapGet("/multicast", (DistributionPointRole role, HttpContext context) =>
+        {
+            var (settings, etag) = role.SettingsWithETag;
+            context.Response.Headers.ETag = etag;
+            return Results.Ok(settings);
+        });
         admin.MapPut("/multicast", UpdateSettings);
         admin.MapGet("/packages", (DistributionPointRole role) => Results.Ok(role.ListPackages()));
         admin.MapPost("/packages", AddPackage);
@@ -51,8 +56,8 @@ public static class DistributionPointEndpoints
 
     private static IResult Info(DistributionPointRole role, TlsIdentity tls) => Results.Ok(new DistributionPointInfo(
         tls.Fingerprint,
-        role.SiteKey.Fingerprint,
-        Convert.ToBase64String(role.SiteKey.PublicKeySpki),
+        role.PublishedKeyFingerprint,
+        Convert.ToBase64String(role.PublishedKeySpki),
         role.Settings.Enabled));
 
     private static async Task<IResult> RequestSession(SessionRequestBody? body, DistributionPointRole role, IClientAuthorizer clients, HttpContext context)
@@ -130,13 +135,15 @@ public static class DistributionPointEndpoints
             return PackageNotFound(packageId, version);
         }
 
-        if (package.MulticastOnly)
+        var token = Authorization.BearerToken(context);
+        var peer = (package.MulticastOnly || package.EncryptMulticast) && await clients.IsDistributionPointAsync(token, context.RequestAborted).ConfigureAwait(false);
+        if (package.MulticastOnly && !peer)
         {
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Transfer only via multicast",
                 detail: $"Package {package.PackageId} is set to 'Transfer this package only via multicast'; it cannot be downloaded by unicast. Ask for a session at /api/v1/dp/sessions.");
         }
 
-        if (package.EncryptMulticast && !await clients.MayReceiveAsync(Authorization.BearerToken(context), package, context.RequestAborted).ConfigureAwait(false))
+        if (package.EncryptMulticast && !peer && !await clients.MayReceiveAsync(token, package, context.RequestAborted).ConfigureAwait(false))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Client token required",
@@ -167,25 +174,39 @@ public static class DistributionPointEndpoints
         }
 
         context.Response.Headers["X-Deploycast-Manifest-Signature"] = Convert.ToBase64String(item.Signature);
-        context.Response.Headers["X-Deploycast-Site-Key"] = role.SiteKey.Fingerprint;
+        context.Response.Headers["X-Deploycast-Site-Key"] = role.PublishedKeyFingerprint;
         return Results.Bytes(item.ManifestBytes, "application/vnd.deploycast.manifest", entityTag: new EntityTagHeaderValue($"\"{item.ContentId}-manifest\""));
     }
 
-    private static IResult UpdateSettings(MulticastSettings? settings, DistributionPointRole role)
+    private static IResult UpdateSettings(MulticastSettings? settings, DistributionPointRole role, HttpContext context)
     {
         if (settings is null)
         {
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["A JSON body with the multicast settings is required."] });
         }
 
-        var errors = role.UpdateSettings(settings);
+        // If-Match is optional (a client that sends none replaces whatever is there); one that sends the tag it read
+        // gets 412 when someone changed the settings since.
+        var ifMatch = context.Request.Headers.IfMatch.Count > 0 ? context.Request.Headers.IfMatch.ToString() : null;
+        var errors = role.UpdateSettings(settings, ifMatch, out var stale);
+        if (stale)
+        {
+            var (_, current) = role.SettingsWithETag;
+            context.Response.Headers.ETag = current;
+            return Results.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "The multicast settings changed",
+                detail: $"If-Match {ifMatch} is not the settings' current entity tag {current}: someone changed them since you read them. Read them again (GET /api/v1/dp/multicast), then send your change with the new tag.",
+                extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["If-Match"] = [$"{ifMatch} is stale; the current tag is {current}."] } });
+        }
+
         if (errors.Count > 0)
         {
             return Results.ValidationProblem(errors.GroupBy(e => e.Setting).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
                 title: "Invalid multicast settings", detail: string.Join(" ", errors.Select(e => e.Message)));
         }
 
-        return Results.Ok(role.Settings);
+        var (applied, etag) = role.SettingsWithETag;
+        context.Response.Headers.ETag = etag;
+        return Results.Ok(applied);
     }
 
     private static async Task<IResult> AddPackage(AddPackageBody? body, DistributionPointRole role, CancellationToken cancellationToken)

@@ -43,6 +43,36 @@ public sealed partial class DistributionPointRole : IDistributionPointStatusSink
         }
 
         Scheduler = schedulerFactory(this);
+        if (store.GetSecret(SiteKeySecret) is { } stored)
+        {
+            TrustSiteKey(Convert.FromBase64String(stored));
+        }
+    }
+
+    /// <summary>Secret under which a registered DP keeps its site's public key (base64 SubjectPublicKeyInfo).</summary>
+    private const string SiteKeySecret = "site-public-key";
+
+    private byte[]? _siteKeySpki;
+
+    /// <summary>
+    /// The public key (DER SubjectPublicKeyInfo) this DP publishes for checking manifests: its site's key once it has
+    /// registered with a site (content distributed by the site carries the site's signature), else its own key.
+    /// </summary>
+    public byte[] PublishedKeySpki => _siteKeySpki is { } site ? (byte[])site.Clone() : SiteKey.PublicKeySpki;
+
+    /// <summary>Lowercase hex SHA-256 of <see cref="PublishedKeySpki"/>.</summary>
+    public string PublishedKeyFingerprint => _siteKeySpki is { } site ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(site)) : SiteKey.Fingerprint;
+
+    /// <summary>
+    /// Makes this DP trust and publish its site's manifest-signing key (a DP that registered with a site), and keeps it
+    /// for the next start, so content the site distributed stays servable before the DP reaches the site again.
+    /// </summary>
+    public void TrustSiteKey(byte[] publicKeySpki)
+    {
+        ArgumentNullException.ThrowIfNull(publicKeySpki);
+        Library.TrustKey(publicKeySpki);
+        _siteKeySpki = (byte[])publicKeySpki.Clone();
+        _store.SetSecret(SiteKeySecret, Convert.ToBase64String(publicKeySpki));
     }
 
     public ContentLibrary Library { get; }
@@ -66,10 +96,33 @@ public sealed partial class DistributionPointRole : IDistributionPointStatusSink
     /// <summary>Raised after each status message is recorded (the event stream forwards them).</summary>
     public event Action<DistributionPointStatus>? StatusRecorded;
 
+    /// <summary>
+    /// The settings in force and their entity tag (a quoted hash of their JSON form), read together: an administrator
+    /// who changes them sends the tag back (<c>If-Match</c>) so a change made in between is not overwritten.
+    /// </summary>
+    public (MulticastSettings Settings, string ETag) SettingsWithETag
+    {
+        get
+        {
+            lock (_settingsLock)
+            {
+                return (_settings, ETagOf(_settings));
+            }
+        }
+    }
+
     /// <summary>Validates and applies new settings; returns the errors (each naming its setting) and changes nothing if there are any.</summary>
-    public IReadOnlyList<SettingError> UpdateSettings(MulticastSettings settings)
+    public IReadOnlyList<SettingError> UpdateSettings(MulticastSettings settings) => UpdateSettings(settings, ifMatch: null, out _);
+
+    /// <summary>
+    /// As <see cref="UpdateSettings(MulticastSettings)"/>, only when the settings in force still have the entity tag
+    /// <paramref name="ifMatch"/> (null or <c>*</c>: any); otherwise nothing changes and <paramref name="stale"/> is true.
+    /// The check and the change happen under one lock, so of two administrators who read the same settings one wins.
+    /// </summary>
+    public IReadOnlyList<SettingError> UpdateSettings(MulticastSettings settings, string? ifMatch, out bool stale)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        stale = false;
         var errors = settings.Validate();
         if (errors.Count > 0)
         {
@@ -78,6 +131,13 @@ public sealed partial class DistributionPointRole : IDistributionPointStatusSink
 
         lock (_settingsLock)
         {
+            if (ifMatch is not null && ifMatch.Trim() != "*"
+                && !ifMatch.Split(',').Select(t => t.Trim()).Contains(ETagOf(_settings), StringComparer.Ordinal))
+            {
+                stale = true;
+                return [];
+            }
+
             _store.SaveSettings(settings);
             _settings = settings;
         }
@@ -88,6 +148,12 @@ public sealed partial class DistributionPointRole : IDistributionPointStatusSink
     }
 
     public IReadOnlyList<DistributionPointPackage> ListPackages() => _store.ListPackages();
+
+    private static string ETagOf(MulticastSettings settings)
+    {
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(settings);
+        return $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(json))[..32]}\"";
+    }
 
     public DistributionPointPackage? GetPackage(string packageId, int version) => _store.GetPackage(packageId, version);
 
@@ -104,6 +170,88 @@ public sealed partial class DistributionPointRole : IDistributionPointStatusSink
             $"Package {packageId} version {version} added: content {item.ContentId}, {item.Size:N0} bytes ({item.ZeroBytes:N0} in all-zero blocks, never sent).", null, null));
         return package;
     }
+
+    /// <summary>
+    /// Records content the site distributed to this DP: <paramref name="dataPath"/> is imported into the content library
+    /// with the site's signed manifest, unchanged (<see cref="ContentLibrary.ImportSignedAsync"/>), and the package
+    /// version is recorded with the site's options. A file that is not what the signed manifest describes is refused.
+    /// </summary>
+    /// <exception cref="ContentImportException">The signature does not verify, or the file does not match the manifest.</exception>
+    public async Task<DistributionPointPackage> AddDistributedPackageAsync(
+        DistributionPointPackage package, string dataPath, byte[] manifestBytes, byte[] signature, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        var item = await Library.ImportSignedAsync(dataPath, manifestBytes, signature, progress: null, cancellationToken).ConfigureAwait(false);
+        if (item.ContentId != package.ContentId)
+        {
+            throw new ContentImportException(dataPath, $"The content distributed for package {package.PackageId} version {package.Version} is {item.ContentId}, not {package.ContentId} as the site says.");
+        }
+
+        package = package with { Size = item.Size, AllowMulticast = package.AllowMulticast || package.MulticastOnly, Added = _time.GetUtcNow() };
+        lock (_settingsLock)
+        {
+            _store.SavePackage(package);
+            var distributed = DistributedKeys();
+            distributed.Add(DistributedKey(package.PackageId, package.Version));
+            _store.SetSecret(DistributedSecret, string.Join('\n', distributed.Order(StringComparer.Ordinal)));
+        }
+
+        Record(new DistributionPointStatus(_time.GetUtcNow(), "Informational", DistributionPointMessages.PackageAdded, "DistributionPoint",
+            $"Package {package.PackageId} version {package.Version} distributed by the site: content {item.ContentId}, {item.Size:N0} bytes, manifest signed by the site key.", null, null));
+        return package;
+    }
+
+    /// <summary>
+    /// Removes a package version from this DP, and its content from the library when no other version uses it. Sessions
+    /// already running keep their open file.
+    /// </summary>
+    public bool RemovePackage(string packageId, int version)
+    {
+        var package = _store.GetPackage(packageId, version);
+        if (package is null || !_store.DeletePackage(package.PackageId, package.Version))
+        {
+            return false;
+        }
+
+        lock (_settingsLock)
+        {
+            var distributed = DistributedKeys();
+            if (distributed.Remove(DistributedKey(package.PackageId, package.Version)))
+            {
+                _store.SetSecret(DistributedSecret, string.Join('\n', distributed.Order(StringComparer.Ordinal)));
+            }
+        }
+
+        if (!_store.ListPackages().Any(p => p.ContentId == package.ContentId))
+        {
+            Library.Delete(package.ContentId);
+        }
+
+        Record(new DistributionPointStatus(_time.GetUtcNow(), "Informational", DistributionPointMessages.PackageRemoved, "DistributionPoint",
+            $"Package {package.PackageId} version {package.Version} removed from this distribution point.", null, null));
+        return true;
+    }
+
+    /// <summary>The package versions this DP holds because its site distributed them (not those added to it directly).</summary>
+    public IReadOnlyList<DistributionPointPackage> ListDistributedPackages()
+    {
+        HashSet<string> distributed;
+        lock (_settingsLock)
+        {
+            distributed = DistributedKeys();
+        }
+
+        return _store.ListPackages().Where(p => distributed.Contains(DistributedKey(p.PackageId, p.Version))).ToList();
+    }
+
+    /// <summary>Secret listing the site-distributed package versions, one "PACKAGE/version" a line.</summary>
+    private const string DistributedSecret = "site-distributed";
+
+    private HashSet<string> DistributedKeys() =>
+        new((_store.GetSecret(DistributedSecret) ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
+
+    private static string DistributedKey(string packageId, int version) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{packageId.ToUpperInvariant()}/{version}");
 
     /// <summary>Changes a package version's multicast options.</summary>
     public DistributionPointPackage? SetPackageOptions(string packageId, int version, bool? allowMulticast, bool? encryptMulticast, bool? multicastOnly)
@@ -198,6 +346,7 @@ public static class DistributionPointMessages
     public const int ContentValid = 3102;
     public const int ContentCorrupt = 3103;
     public const int Started = 3104;
+    public const int PackageRemoved = 3105;
 }
 
 internal static partial class DistributionPointLog

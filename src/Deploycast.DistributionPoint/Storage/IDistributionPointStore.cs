@@ -19,6 +19,9 @@ public interface IDistributionPointStore
     /// <summary>Adds or replaces a package version.</summary>
     void SavePackage(DistributionPointPackage package);
 
+    /// <summary>Removes a package version; false when it was not there.</summary>
+    bool DeletePackage(string packageId, int version);
+
     void AddStatus(DistributionPointStatus status);
 
     /// <summary>The newest status messages, newest first.</summary>

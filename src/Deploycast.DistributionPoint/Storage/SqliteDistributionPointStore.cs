@@ -107,6 +107,16 @@ public sealed class SqliteDistributionPointStore : IDistributionPointStore
         return ReadPackages(command).SingleOrDefault();
     }
 
+    public bool DeletePackage(string packageId, int version)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM packages WHERE package_id = $id AND version = $version;";
+        command.Parameters.AddWithValue("$id", packageId);
+        command.Parameters.AddWithValue("$version", version);
+        return command.ExecuteNonQuery() > 0;
+    }
+
     public void SavePackage(DistributionPointPackage package)
     {
         ArgumentNullException.ThrowIfNull(package);

@@ -26,6 +26,7 @@ public static class SiteAdministratorRole
 internal static class SiteAuthorization
 {
     private const string DeviceItem = "deploycast.device";
+    private const string DistributionPointItem = "deploycast.distribution-point";
 
     public static string? BearerToken(HttpContext context)
     {
@@ -83,6 +84,25 @@ internal static class SiteAuthorization
 
         return await next(context).ConfigureAwait(false);
     }
+
+    /// <summary>Accepts a registered DP's credential (the DP is then in <see cref="DistributionPoint(HttpContext)"/>).</summary>
+    public static async ValueTask<object?> RequireDistributionPoint(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var token = BearerToken(context.HttpContext);
+        var manager = context.HttpContext.RequestServices.GetRequiredService<SiteManager>();
+        var dp = await manager.AuthenticateDistributionPointAsync(token, context.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (dp is null)
+        {
+            return Unauthorized(context.HttpContext, "Distribution point credential required", token is null
+                ? "This request needs the credential the distribution point got at registration in an 'Authorization: Bearer <credential>' header."
+                : "The credential belongs to no registered distribution point (it was removed, or registered again since); register it again.");
+        }
+
+        context.HttpContext.Items[DistributionPointItem] = dp;
+        return await next(context).ConfigureAwait(false);
+    }
+
+    public static DistributionPointRecord DistributionPoint(HttpContext context) => (DistributionPointRecord)context.Items[DistributionPointItem]!;
 
     public static Device Device(HttpContext context) => (Device)context.Items[DeviceItem]!;
 

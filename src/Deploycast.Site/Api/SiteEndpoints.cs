@@ -23,6 +23,8 @@ public static class SiteEndpoints
         // Distribution points that run as their own process, by registration token.
         api.MapPost("/distribution-points/register", (DistributionPointRegistration? body, SiteManager site, CancellationToken ct) =>
             site.RegisterDistributionPointAsync(body, ct)).AddEndpointFilter(SiteAuthorization.RequireDistributionPointToken);
+        api.MapPost("/distribution-points/poll", (DistributionPointReport? body, SiteManager site, HttpContext context, CancellationToken ct) =>
+            site.ReportDistributionPointAsync(SiteAuthorization.DistributionPoint(context), body, ct)).AddEndpointFilter(SiteAuthorization.RequireDistributionPoint);
         var agent = api.MapGroup("/agent").AddEndpointFilter(SiteAuthorization.RequireDevice);
         agent.MapGet("/policy", (SiteManager site, HttpContext context, CancellationToken ct) =>
             site.GetPolicyAsync(SiteAuthorization.Device(context), ct));
@@ -49,9 +51,28 @@ public static class SiteEndpoints
             return Results.Created($"/api/v1/packages/{version.PackageId}", version);
         });
 
+        admin.MapPost("/packages/{id}/distribution-points", async (string id, DistributionRequest? body, SiteManager site, CancellationToken ct) =>
+            Results.Json(await site.DistributeContentAsync(id, body?.DistributionPointIds, ct).ConfigureAwait(false), statusCode: StatusCodes.Status202Accepted));
+        admin.MapDelete("/packages/{id}/distribution-points/{dpId}", async (string id, string dpId, SiteManager site, CancellationToken ct) =>
+        {
+            await site.RemoveContentAsync(id, dpId, ct).ConfigureAwait(false);
+            return Results.NoContent();
+        });
+
         admin.MapGet("/distribution-points", (ISiteStore store, CancellationToken ct) => store.ListDistributionPointsAsync(ct));
+        admin.MapDelete("/distribution-points/{id}", async (string id, SiteManager site, CancellationToken ct) =>
+        {
+            await site.RemoveDistributionPointAsync(id, ct).ConfigureAwait(false);
+            return Results.NoContent();
+        });
         admin.MapPost("/distribution-points/registration-tokens", async (DistributionPointTokenRequest? body, SiteManager site, CancellationToken ct) =>
             Results.Json(await site.CreateDistributionPointTokenAsync(body?.ValidHours, ct).ConfigureAwait(false), statusCode: StatusCodes.Status201Created));
+        admin.MapGet("/distribution-points/registration-tokens", (SiteManager site, CancellationToken ct) => site.ListDistributionPointTokensAsync(ct));
+        admin.MapDelete("/distribution-points/registration-tokens/{id}", async (string id, SiteManager site, CancellationToken ct) =>
+        {
+            await site.RevokeDistributionPointTokenAsync(id, ct).ConfigureAwait(false);
+            return Results.NoContent();
+        });
 
         admin.MapGet("/devices", (SiteManager site, int? skip, int? take, CancellationToken ct) => site.ListDevicesAsync(SiteManager.PageOf(skip, take), ct));
         admin.MapPost("/devices", (DeviceImport? body, SiteManager site, CancellationToken ct) => site.ImportDevicesAsync(body?.Devices, ct));

@@ -22,7 +22,8 @@ internal static class SiteErrorFilter
         }
         catch (SiteConflictException e)
         {
-            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: e.Message);
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: e.Message,
+                extensions: e.Field is null ? null : new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [e.Field] = [e.Message] } });
         }
         catch (SiteForbiddenException e)
         {

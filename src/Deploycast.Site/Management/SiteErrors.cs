@@ -71,7 +71,11 @@ internal sealed class ValidationErrors
 public sealed class SiteNotFoundException(string message) : Exception(message);
 
 /// <summary>A request that clashes with the site's state (409), for example deleting a collection that is deployed to.</summary>
-public sealed class SiteConflictException(string message) : Exception(message);
+/// <param name="field">The request field whose value clashes, when one does; the problem details name it in <c>errors</c>.</param>
+public sealed class SiteConflictException(string message, string? field = null) : Exception(message)
+{
+    public string? Field { get; } = field;
+}
 
 /// <summary>A caller that is known but may not do this (403), for example a device reading what is not deployed to it.</summary>
 public sealed class SiteForbiddenException(string message) : Exception(message);

@@ -45,6 +45,13 @@ public sealed partial class SiteManager
         var ids = new List<long>(checkedEntries.Count);
         foreach (var (name, macs, uuid) in checkedEntries)
         {
+            await WithMacRetryAsync(() => ImportOneAsync(name, macs, uuid)).ConfigureAwait(false);
+        }
+
+        return new DeviceImportResult(added, updated, ids);
+
+        async Task<bool> ImportOneAsync(string name, string[] macs, Guid? uuid)
+        {
             var existing = await _store.FindDevicesAsync(macs, uuid, cancellationToken).ConfigureAwait(false);
             if (existing.Count > 0)
             {
@@ -53,7 +60,7 @@ public sealed partial class SiteManager
                     device with
                     {
                         Name = name,
-                        MacAddresses = device.MacAddresses.Union(macs).ToArray(),
+                        MacAddresses = MacsOf(device, macs, existing),
                         SmbiosUuid = uuid ?? device.SmbiosUuid,
                         IsUnknown = false,
 
@@ -70,9 +77,42 @@ public sealed partial class SiteManager
                 ids.Add(device.Id);
                 added++;
             }
-        }
 
-        return new DeviceImportResult(added, updated, ids);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Runs a find-then-add-or-update of a device. A MAC address belongs to one device (a unique index): when another
+    /// request added the same new computer in between, the add clashes, and the next attempt finds that record and
+    /// updates it instead of making a second one.
+    /// </summary>
+    private static async Task<T> WithMacRetryAsync<T>(Func<Task<T>> attempt)
+    {
+        for (var tries = 1; ; tries++)
+        {
+            try
+            {
+                return await attempt().ConfigureAwait(false);
+            }
+            catch (Storage.SiteStoreConflictException) when (tries < 3)
+            {
+            }
+            catch (Storage.SiteStoreConflictException e)
+            {
+                throw new SiteConflictException($"The device's MAC addresses clash with another device's: {e.Message}.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The MAC addresses of <paramref name="device"/> after it is matched by <paramref name="given"/>: its own plus the
+    /// given ones that no other matched device holds (a MAC address belongs to one device).
+    /// </summary>
+    private static string[] MacsOf(Device device, IEnumerable<string> given, IReadOnlyList<Device> matched)
+    {
+        var others = matched.Where(d => d.Id != device.Id).SelectMany(d => d.MacAddresses).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return device.MacAddresses.Union(given.Where(m => !others.Contains(m)), StringComparer.OrdinalIgnoreCase).ToArray();
     }
 
     /// <summary>
@@ -179,7 +219,17 @@ public sealed partial class SiteManager
         var address = remoteAddress is { } a ? (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a) : null;
         var seen = address is { AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork } && !IPAddress.IsLoopback(address) ? address.ToString() : null;
         var ipv4 = seen ?? request!.IPv4Address;
-        var found = await _store.FindDevicesAsync(macs, uuid, cancellationToken).ConfigureAwait(false);
+        var device = await WithMacRetryAsync(() => SaveRegistrationAsync(name!, macs, uuid, ipv4, presentedCredential, cancellationToken)).ConfigureAwait(false);
+        var credential = NewSecret("dcd_");
+        await _store.SetDeviceCredentialAsync(device.Id, HashSecret(credential), cancellationToken).ConfigureAwait(false);
+        SiteLog.DeviceRegistered(_logger, device.Id, device.Name, device.IsUnknown, device.Approval);
+        return new DeviceRegistration(device, credential);
+    }
+
+    /// <summary>Updates the device a registration matches, or adds an unknown computer.</summary>
+    private async Task<Device> SaveRegistrationAsync(string name, IReadOnlyList<string> macs, Guid? uuid, string? ipv4, string? presentedCredential, CancellationToken cancellationToken)
+    {
+        var found = await _store.FindDevicesAsync(macs.ToArray(), uuid, cancellationToken).ConfigureAwait(false);
         Device device;
         if (found.Count > 0)
         {
@@ -204,8 +254,8 @@ public sealed partial class SiteManager
 
             device = existing with
             {
-                Name = existing.IsUnknown ? name! : existing.Name,
-                MacAddresses = existing.MacAddresses.Union(macs).ToArray(),
+                Name = existing.IsUnknown ? name : existing.Name,
+                MacAddresses = MacsOf(existing, macs, found),
                 SmbiosUuid = existing.SmbiosUuid ?? uuid,
                 Approval = approval,
                 IPv4Address = ipv4,
@@ -216,13 +266,10 @@ public sealed partial class SiteManager
         else
         {
             var approval = _options.DeviceApproval == DeviceApprovalMode.AutoApproveAll ? DeviceApproval.Approved : DeviceApproval.Pending;
-            device = await _store.AddDeviceAsync(new Device(0, name!, macs, uuid, approval, IsUnknown: true, ipv4, Now, Now), cancellationToken).ConfigureAwait(false);
+            device = await _store.AddDeviceAsync(new Device(0, name, macs.ToArray(), uuid, approval, IsUnknown: true, ipv4, Now, Now), cancellationToken).ConfigureAwait(false);
         }
 
-        var credential = NewSecret("dcd_");
-        await _store.SetDeviceCredentialAsync(device.Id, HashSecret(credential), cancellationToken).ConfigureAwait(false);
-        SiteLog.DeviceRegistered(_logger, device.Id, device.Name, device.IsUnknown, device.Approval);
-        return new DeviceRegistration(device, credential);
+        return device;
     }
 
     /// <summary>The device a credential belongs to, or null; records the contact time.</summary>

@@ -22,11 +22,62 @@ public sealed partial class SiteManager
             throw SiteValidationException.One("validHours", $"validHours must be from 1 to 168 (a week); it is {validHours}.");
         }
 
+        await ListDistributionPointTokensAsync(cancellationToken).ConfigureAwait(false); // removes expired ones
         var token = NewSecret(RegistrationTokenPrefix);
+        var hash = HashSecret(token);
         var expires = Now.AddHours(validHours ?? DefaultRegistrationTokenHours);
-        await _store.SetSettingAsync(RegistrationTokenSetting + HashSecret(token), expires.ToString("O", CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
-        return new DistributionPointToken(token, expires);
+        await _store.SetSettingAsync(RegistrationTokenSetting + hash, expires.ToString("O", CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        return new DistributionPointToken(token, expires, TokenId(hash));
     }
+
+    /// <summary>The registration tokens that are still accepted (by id and expiry); expired ones are deleted on the way.</summary>
+    public async Task<IReadOnlyList<DistributionPointTokenInfo>> ListDistributionPointTokensAsync(CancellationToken cancellationToken)
+    {
+        var result = new List<DistributionPointTokenInfo>();
+        foreach (var (name, value) in await _store.ListSettingsAsync(RegistrationTokenSetting, cancellationToken).ConfigureAwait(false))
+        {
+            if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var expires) && Now < expires)
+            {
+                result.Add(new DistributionPointTokenInfo(TokenId(name[RegistrationTokenSetting.Length..]), expires));
+            }
+            else
+            {
+                await _store.DeleteSettingAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return result.OrderBy(t => t.Expires).ToList();
+    }
+
+    /// <summary>
+    /// Revokes a registration token before it expires, by its id (as <c>dp token</c> printed it) or the token itself. DPs
+    /// already registered keep their credential; the token registers no more.
+    /// </summary>
+    public async Task RevokeDistributionPointTokenAsync(string idOrToken, CancellationToken cancellationToken)
+    {
+        var given = idOrToken?.Trim() ?? string.Empty;
+        var hashPrefix = given.StartsWith(RegistrationTokenPrefix, StringComparison.Ordinal) ? HashSecret(given) : given.ToLowerInvariant();
+        if (hashPrefix.Length < TokenIdLength || !hashPrefix.All(Uri.IsHexDigit))
+        {
+            throw SiteValidationException.One("id", $"'{given}' is neither a registration token id ({TokenIdLength} hex digits, as 'deploycast dp token list' shows) nor a token (dcr_...).");
+        }
+
+        var matches = (await _store.ListSettingsAsync(RegistrationTokenSetting + hashPrefix, cancellationToken).ConfigureAwait(false)).ToList();
+        if (matches.Count == 0)
+        {
+            throw new SiteNotFoundException($"There is no registration token '{given}' (it may have expired and been deleted).");
+        }
+
+        foreach (var (name, _) in matches)
+        {
+            await _store.DeleteSettingAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Hex digits of a token's SHA-256 that name it in lists: enough to tell tokens apart, useless to register.</summary>
+    private const int TokenIdLength = 12;
+
+    private static string TokenId(string hash) => hash[..TokenIdLength];
 
     /// <summary>
     /// Whether <paramref name="token"/> is a registration token this site made that has not expired. A token serves
@@ -39,8 +90,19 @@ public sealed partial class SiteManager
             return false;
         }
 
-        var stored = await _store.GetSettingAsync(RegistrationTokenSetting + HashSecret(token), cancellationToken).ConfigureAwait(false);
-        return DateTimeOffset.TryParse(stored, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var expires) && Now < expires;
+        var name = RegistrationTokenSetting + HashSecret(token);
+        var stored = await _store.GetSettingAsync(name, cancellationToken).ConfigureAwait(false);
+        if (DateTimeOffset.TryParse(stored, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var expires) && Now < expires)
+        {
+            return true;
+        }
+
+        if (stored is not null)
+        {
+            await _store.DeleteSettingAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -91,15 +153,22 @@ public sealed partial class SiteManager
             throw new SiteConflictException($"'{id}' is a site server's own distribution point; choose another name.");
         }
 
-        var record = new DistributionPointRecord(id!, url!, fingerprint!, IsLocal: false, existing?.Registered ?? Now, Now);
+        var record = new DistributionPointRecord(id!, url!, fingerprint!, IsLocal: false, existing?.Registered ?? Now, Now, existing?.Health);
         await _store.SaveDistributionPointAsync(record, cancellationToken).ConfigureAwait(false);
+
+        // A new credential at every registration: the DP polls the site with it; the one it had before stops working.
+        var credential = NewSecret(DistributionPointCredentialPrefix);
+        await _store.SetDistributionPointCredentialAsync(record.Id, HashSecret(credential), cancellationToken).ConfigureAwait(false);
         SiteLog.DistributionPointRegistered(_logger, record.Id, record.Url, existing is not null);
-        return new DistributionPointRegistered(record, _distributor?.SiteKey);
+        return new DistributionPointRegistered(record, _distributor?.SiteKey, credential);
     }
 }
 
-/// <summary>A new registration token (shown once) and when it stops being accepted.</summary>
-public sealed record DistributionPointToken(string Token, DateTimeOffset Expires);
+/// <summary>A new registration token (shown once), when it stops being accepted, and its id (to revoke it).</summary>
+public sealed record DistributionPointToken(string Token, DateTimeOffset Expires, string? Id = null);
+
+/// <summary>A registration token that is still accepted: its id (the first 12 hex digits of its SHA-256) and expiry.</summary>
+public sealed record DistributionPointTokenInfo(string Id, DateTimeOffset Expires);
 
 /// <summary>Body of <c>POST /api/v1/distribution-points/registration-tokens</c>.</summary>
 /// <param name="ValidHours">How long the token is accepted, 1 to 168 hours; default 24.</param>
@@ -108,5 +177,8 @@ public sealed record DistributionPointTokenRequest(int? ValidHours);
 /// <summary>Body of <c>POST /api/v1/distribution-points/register</c>: where agents reach the DP and how they trust it.</summary>
 public sealed record DistributionPointRegistration(string? Id, string? Url, string? CertificateFingerprint);
 
-/// <summary>The registered DP and the site's manifest-signing public key (SubjectPublicKeyInfo, base64), when the site has one.</summary>
-public sealed record DistributionPointRegistered(DistributionPointRecord DistributionPoint, string? SiteKey);
+/// <summary>
+/// The registered DP, the site's manifest-signing public key (SubjectPublicKeyInfo, base64) when the site has one, and
+/// the DP's credential (prefix <c>dcp_</c>, shown once; the site keeps its SHA-256), with which it polls the site.
+/// </summary>
+public sealed record DistributionPointRegistered(DistributionPointRecord DistributionPoint, string? SiteKey, string? Credential = null);

@@ -52,6 +52,7 @@ public sealed partial class SiteManager
         await _store.AddPackageVersionAsync(added, cancellationToken).ConfigureAwait(false);
         await _store.UpdatePackageAsync(package with { LatestVersion = version, Modified = now }, cancellationToken).ConfigureAwait(false);
         await _store.SaveDistributionStatusAsync(new DistributionStatus(package.Id, version, distributor.DistributionPointId, DistributionState.Installed, null, now), cancellationToken).ConfigureAwait(false);
+        await AssignNewVersionAsync(package.Id, version, cancellationToken).ConfigureAwait(false);
         return added;
     }
 
@@ -74,6 +75,11 @@ public sealed partial class SiteManager
         };
         CheckOptions(updated.AllowMulticast, updated.EncryptMulticast, updated.MulticastOnly, errors);
         errors.ThrowIfAny();
+        if (updated.MulticastOnly && !package.MulticastOnly)
+        {
+            await RefuseMulticastOnlyWithOtherContentOptionsAsync(package.Id, cancellationToken).ConfigureAwait(false);
+        }
+
         await _store.UpdatePackageAsync(updated, cancellationToken).ConfigureAwait(false);
         if (_distributor is not null && OptionsOf(updated) != OptionsOf(package))
         {
@@ -84,6 +90,41 @@ public sealed partial class SiteManager
         }
 
         return updated;
+    }
+
+    /// <summary>
+    /// "Transfer this package only via multicast" serves only deployments that download content locally when needed, as
+    /// a new deployment of such a package is refused with another content option: turning it on is refused (409, naming
+    /// <c>multicastOnly</c> and the deployments) while a deployment of the package uses another option.
+    /// </summary>
+    private async Task RefuseMulticastOnlyWithOtherContentOptionsAsync(string packageId, CancellationToken cancellationToken)
+    {
+        var clashing = new List<string>();
+        var sequences = new Dictionary<string, TaskSequence?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var deployment in (await _store.ListDeploymentsAsync(Page.All, cancellationToken).ConfigureAwait(false)).Items)
+        {
+            if (deployment.ContentOption == ContentOption.DownloadLocallyWhenNeeded)
+            {
+                continue;
+            }
+
+            if (!sequences.TryGetValue(deployment.TaskSequenceId, out var sequence))
+            {
+                sequences[deployment.TaskSequenceId] = sequence = await _store.GetTaskSequenceAsync(deployment.TaskSequenceId, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (sequence is not null && PackageIdsOf(sequence.Steps).Contains(packageId, StringComparer.OrdinalIgnoreCase))
+            {
+                clashing.Add($"{deployment.Id} ({deployment.ContentOption})");
+            }
+        }
+
+        if (clashing.Count > 0)
+        {
+            throw new SiteConflictException(
+                $"multicastOnly: package {packageId} cannot be set to 'Transfer this package only via multicast' while deployments use it with another content option than 'download content locally when needed': {string.Join(", ", clashing)}. Change or delete those deployments first.",
+                "multicastOnly");
+        }
     }
 
     public async Task<Package> GetPackageAsync(string packageId, CancellationToken cancellationToken) =>

@@ -7,7 +7,8 @@ public sealed partial class SiteManager
     /// <summary>
     /// What a device is to run: every deployment to a collection it belongs to that is available now, with the task
     /// sequence, the content each apply step needs (newest version), the DPs that hold it, and whether multicast and
-    /// unicast are allowed for it. Only an approved device gets policy.
+    /// unicast are allowed for it. Only an approved device gets policy. The DPs are those whose distribution status for
+    /// that version is Installed: the site server's own DP first, then registered DPs by id (the agent tries them in order).
     /// </summary>
     public async Task<DevicePolicy> GetPolicyAsync(Device device, CancellationToken cancellationToken)
     {
@@ -49,6 +50,8 @@ public sealed partial class SiteManager
                 var holders = (await _store.ListDistributionStatusAsync(package.Id, cancellationToken).ConfigureAwait(false))
                     .Where(s => s.Version == version.Version && s.State == DistributionState.Installed && dps.ContainsKey(s.DistributionPointId))
                     .Select(s => dps[s.DistributionPointId])
+                    .OrderBy(dp => dp.IsLocal ? 0 : 1)
+                    .ThenBy(dp => dp.Id, StringComparer.Ordinal)
                     .Select(dp => new PolicyDistributionPoint(dp.Id, dp.Url, dp.CertificateFingerprint))
                     .ToList();
                 content.Add(ContentFor(deployment, package, version, holders));

@@ -24,6 +24,12 @@ public interface ISiteStore : IAsyncDisposable
 
     Task SetSettingAsync(string name, string value, CancellationToken cancellationToken);
 
+    /// <summary>Removes a setting; false when there was none.</summary>
+    Task<bool> DeleteSettingAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>The settings whose names start with <paramref name="prefix"/> (exactly), by name.</summary>
+    Task<IReadOnlyList<KeyValuePair<string, string>>> ListSettingsAsync(string prefix, CancellationToken cancellationToken);
+
     /// <summary>Sets the value only when there is none; returns whether it was set (first start of several servers).</summary>
     Task<bool> TrySetSettingAsync(string name, string value, CancellationToken cancellationToken);
 
@@ -54,6 +60,24 @@ public interface ISiteStore : IAsyncDisposable
 
     Task<IReadOnlyList<DistributionPointRecord>> ListDistributionPointsAsync(CancellationToken cancellationToken);
 
+    /// <summary>Records that a DP made contact, and what it reported (null keeps the last report); false when there is no such DP.</summary>
+    Task<bool> TouchDistributionPointAsync(string id, DateTimeOffset time, DistributionPointHealth? health, CancellationToken cancellationToken);
+
+    /// <summary>Sets the hash of a DP's credential, replacing any earlier one; false when there is no such DP.</summary>
+    Task<bool> SetDistributionPointCredentialAsync(string id, string credentialHash, CancellationToken cancellationToken);
+
+    /// <summary>The DP whose credential has this hash, or null.</summary>
+    Task<DistributionPointRecord?> FindDistributionPointByCredentialAsync(string credentialHash, CancellationToken cancellationToken);
+
+    /// <summary>Removes a DP record, its credential and its distribution status; false when there is no such DP.</summary>
+    Task<bool> DeleteDistributionPointAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Removes every version of a package from one DP's distribution status; returns how many rows went.</summary>
+    Task<int> DeleteDistributionStatusAsync(string packageId, string distributionPointId, CancellationToken cancellationToken);
+
+    /// <summary>One DP's distribution status rows, by package and version.</summary>
+    Task<IReadOnlyList<DistributionStatus>> ListDistributionStatusOfDistributionPointAsync(string distributionPointId, CancellationToken cancellationToken);
+
     /// <summary>Adds or replaces the status of one version on one DP.</summary>
     Task SaveDistributionStatusAsync(DistributionStatus status, CancellationToken cancellationToken);
 
@@ -61,10 +85,15 @@ public interface ISiteStore : IAsyncDisposable
     Task<IReadOnlyList<DistributionStatus>> ListDistributionStatusAsync(string? packageId, CancellationToken cancellationToken);
 
     // Devices.
-    /// <summary>Adds a device and returns it with the id the store gave it (the id passed in is ignored).</summary>
+    /// <summary>
+    /// Adds a device and returns it with the id the store gave it (the id passed in is ignored). A MAC address belongs
+    /// to one device: one another device has (even one added at the same moment by another process) throws
+    /// <see cref="SiteStoreConflictException"/>, and nothing is added.
+    /// </summary>
     Task<Device> AddDeviceAsync(Device device, CancellationToken cancellationToken);
 
-    /// <summary>Replaces a device's record; returns false when there is no such device.</summary>
+    /// <summary>Replaces a device's record; returns false when there is no such device; throws
+    /// <see cref="SiteStoreConflictException"/> when one of its MAC addresses belongs to another device.</summary>
     Task<bool> UpdateDeviceAsync(Device device, CancellationToken cancellationToken);
 
     Task<Device?> GetDeviceAsync(long id, CancellationToken cancellationToken);

@@ -162,6 +162,19 @@ internal static class SchemaMigrations
             CREATE INDEX status_messages_deployment ON status_messages (deployment_key, message_time);
             CREATE INDEX status_messages_dp ON status_messages (distribution_point_id, message_time);
             """),
+        new(2, "distribution points that run alone: their credential (hashed) and what they last reported",
+            """
+            ALTER TABLE distribution_points ADD COLUMN credential_hash {key};
+            ALTER TABLE distribution_points ADD COLUMN health text;
+            CREATE UNIQUE INDEX distribution_points_credential ON distribution_points (credential_hash);
+            """),
+        new(3, "a MAC address belongs to one device: unique index on device_macs.mac (duplicates from before go to the oldest device)",
+            """
+            DELETE FROM device_macs WHERE EXISTS (
+                SELECT 1 FROM device_macs AS older WHERE older.mac = device_macs.mac AND older.device_id < device_macs.device_id);
+            DROP INDEX device_macs_mac;
+            CREATE UNIQUE INDEX device_macs_mac ON device_macs (mac);
+            """),
     ];
 
     /// <summary>The newest schema version this code knows.</summary>

@@ -11,4 +11,5 @@ namespace Deploycast.Site.Storage;
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(IReadOnlyList<CollectionRule>))]
 [JsonSerializable(typeof(IReadOnlyList<TaskSequenceStep>))]
+[JsonSerializable(typeof(DistributionPointHealth))]
 internal sealed partial class SiteStoreJson : JsonSerializerContext;

@@ -15,7 +15,7 @@ internal abstract partial class SqlSiteStore
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(device.MacAddresses);
-        return InWriteTransactionAsync(
+        return WriteAsync(() => InWriteTransactionAsync(
             async (connection, transaction) =>
             {
                 long id;
@@ -33,14 +33,27 @@ internal abstract partial class SqlSiteStore
                 await InsertMacsAsync(connection, transaction, id, device.MacAddresses, cancellationToken).ConfigureAwait(false);
                 return device with { Id = id };
             },
-            cancellationToken);
+            cancellationToken),
+            duplicate: () => MacClashAsync(device, cancellationToken),
+            missing: null);
+    }
+
+    /// <summary>What a write that broke the unique index on <c>device_macs.mac</c> clashed with, for its message.</summary>
+    private async Task<string> MacClashAsync(Device device, CancellationToken cancellationToken)
+    {
+        var holders = await FindDevicesAsync(device.MacAddresses, null, cancellationToken).ConfigureAwait(false);
+        var other = holders.FirstOrDefault(d => d.Id != device.Id);
+        var mac = other?.MacAddresses.Select(SqlValues.MacKey).Intersect(device.MacAddresses.Select(SqlValues.MacKey)).FirstOrDefault();
+        return other is null
+            ? $"a MAC address of '{device.Name}' was given to another device at the same time"
+            : $"MAC address {mac} already belongs to device {other.Id} '{other.Name}'";
     }
 
     public Task<bool> UpdateDeviceAsync(Device device, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(device.MacAddresses);
-        return InWriteTransactionAsync(
+        return WriteAsync(() => InWriteTransactionAsync(
             async (connection, transaction) =>
             {
                 await using (var update = Command(connection, transaction,
@@ -65,7 +78,9 @@ internal abstract partial class SqlSiteStore
                 await InsertMacsAsync(connection, transaction, device.Id, device.MacAddresses, cancellationToken).ConfigureAwait(false);
                 return true;
             },
-            cancellationToken);
+            cancellationToken),
+            duplicate: () => MacClashAsync(device, cancellationToken),
+            missing: null);
     }
 
     public Task<Device?> GetDeviceAsync(long id, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json;
 using Deploycast.Site.Model;
 
 namespace Deploycast.Site.Storage;
@@ -10,7 +11,7 @@ internal abstract partial class SqlSiteStore
 
     private const string PackageVersionColumns = "package_id, version, content_id, size, source_path, image_count, created";
 
-    private const string DistributionPointColumns = "id, url, certificate_fingerprint, is_local, registered, last_seen";
+    private const string DistributionPointColumns = "id, url, certificate_fingerprint, is_local, registered, last_seen, health";
 
     private const string DistributionStatusColumns = "package_id, version, distribution_point_id, state, message, updated";
 
@@ -79,15 +80,47 @@ internal abstract partial class SqlSiteStore
         return ExecuteAsync(
             $"""
             INSERT INTO distribution_points ({DistributionPointColumns})
-            VALUES (@id, @url, @fingerprint, @isLocal, @registered, @lastSeen)
+            VALUES (@id, @url, @fingerprint, @isLocal, @registered, @lastSeen, @health)
             ON CONFLICT (id) DO UPDATE SET url = excluded.url, certificate_fingerprint = excluded.certificate_fingerprint,
-                is_local = excluded.is_local, registered = excluded.registered, last_seen = excluded.last_seen
+                is_local = excluded.is_local, registered = excluded.registered, last_seen = excluded.last_seen, health = excluded.health
             """,
             c => c.With("@id", distributionPoint.Id).With("@url", distributionPoint.Url.OriginalString)
                 .With("@fingerprint", distributionPoint.CertificateFingerprint).With("@isLocal", distributionPoint.IsLocal)
-                .With("@registered", distributionPoint.Registered).With("@lastSeen", distributionPoint.LastSeen),
+                .With("@registered", distributionPoint.Registered).With("@lastSeen", distributionPoint.LastSeen)
+                .With("@health", HealthJson(distributionPoint.Health)),
             cancellationToken);
     }
+
+    public async Task<bool> TouchDistributionPointAsync(string id, DateTimeOffset time, DistributionPointHealth? health, CancellationToken cancellationToken) =>
+        await ExecuteAsync(
+            "UPDATE distribution_points SET last_seen = @lastSeen, health = COALESCE(@health, health) WHERE id = @id",
+            c => c.With("@id", id).With("@lastSeen", time).With("@health", HealthJson(health)), cancellationToken).ConfigureAwait(false) == 1;
+
+    public async Task<bool> SetDistributionPointCredentialAsync(string id, string credentialHash, CancellationToken cancellationToken) =>
+        await ExecuteAsync(
+            "UPDATE distribution_points SET credential_hash = @hash WHERE id = @id",
+            c => c.With("@id", id).With("@hash", credentialHash), cancellationToken).ConfigureAwait(false) == 1;
+
+    public Task<DistributionPointRecord?> FindDistributionPointByCredentialAsync(string credentialHash, CancellationToken cancellationToken) =>
+        QuerySingleAsync(
+            $"SELECT {DistributionPointColumns} FROM distribution_points WHERE credential_hash = @hash",
+            c => c.With("@hash", credentialHash), ReadDistributionPoint, cancellationToken);
+
+    public async Task<bool> DeleteDistributionPointAsync(string id, CancellationToken cancellationToken) =>
+        await ExecuteAsync("DELETE FROM distribution_points WHERE id = @id", c => c.With("@id", id), cancellationToken).ConfigureAwait(false) == 1;
+
+    public Task<int> DeleteDistributionStatusAsync(string packageId, string distributionPointId, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "DELETE FROM distribution_status WHERE package_key = @key AND distribution_point_id = @dp",
+            c => c.With("@key", SqlValues.Key(packageId)).With("@dp", distributionPointId), cancellationToken);
+
+    public async Task<IReadOnlyList<DistributionStatus>> ListDistributionStatusOfDistributionPointAsync(string distributionPointId, CancellationToken cancellationToken) =>
+        await QueryAsync(
+            $"SELECT {DistributionStatusColumns} FROM distribution_status WHERE distribution_point_id = @dp ORDER BY package_key, version",
+            c => c.With("@dp", distributionPointId), ReadDistributionStatus, cancellationToken).ConfigureAwait(false);
+
+    private static string? HealthJson(DistributionPointHealth? health) =>
+        health is null ? null : JsonSerializer.Serialize(health, SiteStoreJson.Default.DistributionPointHealth);
 
     public Task<DistributionPointRecord?> GetDistributionPointAsync(string id, CancellationToken cancellationToken) =>
         QuerySingleAsync($"SELECT {DistributionPointColumns} FROM distribution_points WHERE id = @id", c => c.With("@id", id), ReadDistributionPoint, cancellationToken);
@@ -146,7 +179,8 @@ internal abstract partial class SqlSiteStore
         r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetInt64(3), r.GetString(4), r.GetNullableInt32(5), r.GetTime(6));
 
     private static DistributionPointRecord ReadDistributionPoint(DbDataReader r) => new(
-        r.GetString(0), new Uri(r.GetString(1), UriKind.RelativeOrAbsolute), r.GetString(2), r.GetBoolean(3), r.GetTime(4), r.GetTime(5));
+        r.GetString(0), new Uri(r.GetString(1), UriKind.RelativeOrAbsolute), r.GetString(2), r.GetBoolean(3), r.GetTime(4), r.GetTime(5),
+        r.GetNullableString(6) is { } health ? JsonSerializer.Deserialize(health, SiteStoreJson.Default.DistributionPointHealth) : null);
 
     private static DistributionStatus ReadDistributionStatus(DbDataReader r) => new(
         r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetEnum<DistributionState>(3), r.GetNullableString(4), r.GetTime(5));

@@ -149,6 +149,20 @@ internal abstract partial class SqlSiteStore : ISiteStore
             c => c.With("@name", name).With("@value", value), cancellationToken).ConfigureAwait(false) == 1;
     }
 
+    public async Task<bool> DeleteSettingAsync(string name, CancellationToken cancellationToken) =>
+        await ExecuteAsync("DELETE FROM settings WHERE name = @name", c => c.With("@name", name), cancellationToken).ConfigureAwait(false) == 1;
+
+    public async Task<IReadOnlyList<KeyValuePair<string, string>>> ListSettingsAsync(string prefix, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+
+        // A range on the byte-wise key instead of LIKE: a prefix may hold '_' or '%', and the range uses the primary key.
+        return await QueryAsync(
+            "SELECT name, value FROM settings WHERE name >= @from AND name < @to ORDER BY name",
+            c => c.With("@from", prefix).With("@to", prefix + '\uffff'),
+            r => new KeyValuePair<string, string>(r.GetString(0), r.GetString(1)), cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<int> ReadSchemaVersionAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
     {
         await using (var exists = Command(connection, transaction, SchemaVersionTableExistsSql))

@@ -112,6 +112,29 @@ public sealed class PolicyResolutionTests
     }
 
     [Fact]
+    public async Task SetMulticastOnly_WhileADeploymentUsesAnotherContentOption_IsRefusedNamingTheFieldAndDeployments()
+    {
+        await using var f = await SiteFixture.CreateAsync();
+        await f.AddPackageAsync("DC100001");
+        var sequence = await f.ApplySequenceAsync("DC100001");
+        var whenNeeded = await f.Site.DeployAsync(new DeploymentDefinition(sequence.Id, Identifiers.AllSystems), None);
+        var direct = await f.Site.DeployAsync(new DeploymentDefinition(sequence.Id, Identifiers.AllSystems, ContentOption: ContentOption.AccessDirectly), None);
+        var allFirst = await f.Site.DeployAsync(new DeploymentDefinition(sequence.Id, Identifiers.AllSystems, ContentOption: ContentOption.DownloadAllBeforeStarting), None);
+
+        var error = await Assert.ThrowsAsync<SiteConflictException>(() => f.Site.SetPackageAsync("dc100001", new PackageChange(MulticastOnly: true), None));
+
+        Assert.Equal("multicastOnly", error.Field);
+        Assert.Contains($"{direct.Id} (AccessDirectly)", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"{allFirst.Id} (DownloadAllBeforeStarting)", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(whenNeeded.Id, error.Message, StringComparison.Ordinal);
+        Assert.False((await f.Site.GetPackageAsync("DC100001", None)).MulticastOnly);
+
+        await f.Site.DeleteDeploymentAsync(direct.Id, None);
+        await f.Site.DeleteDeploymentAsync(allFirst.Id, None);
+        Assert.True((await f.Site.SetPackageAsync("DC100001", new PackageChange(MulticastOnly: true), None)).MulticastOnly);
+    }
+
+    [Fact]
     public async Task Policy_UnknownComputerGetsAllUnknownComputersDeployments_OnlyOnceApproved()
     {
         await using var f = await SiteFixture.CreateAsync();

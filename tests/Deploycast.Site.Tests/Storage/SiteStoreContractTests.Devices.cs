@@ -81,14 +81,66 @@ public abstract partial class SiteStoreContractTests
     }
 
     [StoreFact]
+    public async Task Device_MacAddressBelongsToOneDevice_EvenWhenTwoStoresAddItAtOnce()
+    {
+        var stores = Enumerable.Range(0, 4).Select(_ => Track(CreateStore())).ToList();
+
+        var attempts = await Task.WhenAll(stores.Select(async (store, i) =>
+        {
+            try
+            {
+                return (Device: await store.AddDeviceAsync(NewDevice($"MININT-{i}", "00:15:5d:00:00:01", $"00:15:5d:00:01:0{i}"), Ct), Error: (string?)null);
+            }
+            catch (SiteStoreConflictException e)
+            {
+                return (Device: (Device?)null, Error: e.Message);
+            }
+        }));
+
+        var winner = Assert.Single(attempts, a => a.Device is not null).Device!;
+        Assert.All(attempts.Where(a => a.Device is null), a =>
+            Assert.Equal($"MAC address 00:15:5d:00:00:01 already belongs to device {winner.Id} '{winner.Name}'", a.Error));
+        Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM devices"));
+        Assert.Equal(2, await CountAsync("SELECT COUNT(*) FROM device_macs"));
+
+        var other = await Store.AddDeviceAsync(NewDevice("LAB-2", "00:15:5d:00:00:02"), Ct);
+        var taken = await Assert.ThrowsAsync<SiteStoreConflictException>(() =>
+            Store.UpdateDeviceAsync(other with { MacAddresses = ["00:15:5d:00:00:02", "00-15-5D-00-00-01"] }, Ct));
+        Assert.Contains("00:15:5d:00:00:01 already belongs to device", taken.Message, StringComparison.Ordinal);
+        Assert.Equal(["00:15:5d:00:00:02"], (await Store.GetDeviceAsync(other.Id, Ct))!.MacAddresses);
+    }
+
+    [StoreFact]
+    public async Task Migrate_ToUniqueMacs_KeepsEachDuplicateMacOnTheOldestDevice()
+    {
+        var older = await Store.AddDeviceAsync(NewDevice("OLD", "00:15:5d:00:00:01"), Ct);
+        var newer = await Store.AddDeviceAsync(NewDevice("NEW", "00:15:5d:00:00:02"), Ct);
+
+        // The database as schema version 2 left it: the index not unique, and a MAC address on two devices.
+        await ExecuteScalarAsync("DROP INDEX device_macs_mac");
+        await ExecuteScalarAsync("CREATE INDEX device_macs_mac ON device_macs (mac)");
+        await ExecuteScalarAsync($"INSERT INTO device_macs (device_id, mac) VALUES ({newer.Id}, '00:15:5d:00:00:01')");
+        await ExecuteScalarAsync("DELETE FROM schema_version WHERE version = 3");
+        var upgraded = Track(CreateStore());
+
+        await upgraded.MigrateAsync(Ct);
+
+        Assert.Equal(SchemaMigrations.Latest, await upgraded.GetSchemaVersionAsync(Ct));
+        Assert.Equal([older.Id], (await upgraded.FindDevicesAsync(["00:15:5d:00:00:01"], null, Ct)).Select(d => d.Id));
+        Assert.Equal([newer.Id], (await upgraded.FindDevicesAsync(["00:15:5d:00:00:02"], null, Ct)).Select(d => d.Id));
+        await Assert.ThrowsAsync<SiteStoreConflictException>(() => upgraded.AddDeviceAsync(NewDevice("THIRD", "00:15:5d:00:00:02"), Ct));
+    }
+
+    [StoreFact]
     public async Task FindDevices_MatchesAnyMacAddressOrTheUuid()
     {
         var a = await Store.AddDeviceAsync(NewDevice("A", "00:15:5d:00:00:0a", "00:15:5d:00:00:aa"), Ct);
         var b = await Store.AddDeviceAsync(NewDevice("B", "00:15:5d:00:00:0b") with { SmbiosUuid = Uuid1 }, Ct);
-        var c = await Store.AddDeviceAsync(NewDevice("C", "00:15:5d:00:00:0c", "00:15:5d:00:00:aa"), Ct);
+        var c = await Store.AddDeviceAsync(NewDevice("C", "00:15:5d:00:00:0c", "00:15:5d:00:00:cc"), Ct);
 
         Assert.Equal([a.Id], await FoundAsync(["00:15:5d:00:00:0a"], null));
-        Assert.Equal([a.Id, c.Id], await FoundAsync(["00:15:5d:00:00:AA"], null));
+        Assert.Equal([a.Id], await FoundAsync(["00:15:5d:00:00:AA"], null));
+        Assert.Equal([a.Id, c.Id], await FoundAsync(["00:15:5d:00:00:AA", "00-15-5d-00-00-cc"], null));
         Assert.Equal([a.Id, b.Id], await FoundAsync(["00:15:5d:00:00:0a", "ff:ff:ff:ff:ff:ff"], Uuid1));
         Assert.Equal([b.Id], await FoundAsync([], Uuid1));
         Assert.Empty(await FoundAsync(["00:15:5d:00:00:0d"], Uuid2));

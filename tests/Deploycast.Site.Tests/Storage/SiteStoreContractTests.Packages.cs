@@ -141,6 +141,71 @@ public abstract partial class SiteStoreContractTests
         Assert.Contains("no version 9 of package 'dc100001'", missing.Message, StringComparison.Ordinal);
     }
 
+    [StoreFact]
+    public async Task RegisteredDp_CredentialHealthTouchAndDelete_CascadeToItsDistributionStatus()
+    {
+        var health = new DistributionPointHealth(true, "198.18.0.2", "239.255.43.1-239.255.43.254", "63000-64000", 2, 5, 1);
+        var dp2 = new DistributionPointRecord("dp2.lab", new Uri("https://dp2.lab:8443/"), new string('f', 64), false, Time(), Time(1), health);
+        await Store.SaveDistributionPointAsync(dp2, Ct);
+        await Store.SaveDistributionPointAsync(new DistributionPointRecord("dp3.lab", new Uri("https://dp3.lab:8443/"), new string('e', 64), false, Time(), Time()), Ct);
+        AssertDistributionPoint(dp2, await Store.GetDistributionPointAsync("dp2.lab", Ct));
+        Assert.Null((await Store.GetDistributionPointAsync("dp3.lab", Ct))!.Health);
+
+        Assert.True(await Store.SetDistributionPointCredentialAsync("dp2.lab", new string('1', 64), Ct));
+        Assert.True(await Store.SetDistributionPointCredentialAsync("dp3.lab", new string('3', 64), Ct));
+        Assert.False(await Store.SetDistributionPointCredentialAsync("dp9.lab", new string('9', 64), Ct));
+        Assert.Equal("dp2.lab", (await Store.FindDistributionPointByCredentialAsync(new string('1', 64), Ct))?.Id);
+        Assert.True(await Store.SetDistributionPointCredentialAsync("dp2.lab", new string('2', 64), Ct));
+        Assert.Null(await Store.FindDistributionPointByCredentialAsync(new string('1', 64), Ct));
+        Assert.Equal("dp2.lab", (await Store.FindDistributionPointByCredentialAsync(new string('2', 64), Ct))?.Id);
+
+        // A poll without a report keeps the last one; with one, replaces it. A re-registration (save) keeps the credential.
+        Assert.True(await Store.TouchDistributionPointAsync("dp2.lab", Time(50), null, Ct));
+        var touched = await Store.GetDistributionPointAsync("dp2.lab", Ct);
+        AssertTime(Time(50), touched!.LastSeen);
+        Assert.Equal(health, touched.Health);
+        Assert.True(await Store.TouchDistributionPointAsync("dp2.lab", Time(60), health with { ActiveSessions = 0 }, Ct));
+        Assert.Equal(0, (await Store.GetDistributionPointAsync("dp2.lab", Ct))!.Health!.ActiveSessions);
+        Assert.False(await Store.TouchDistributionPointAsync("dp9.lab", Time(60), null, Ct));
+        await Store.SaveDistributionPointAsync(dp2 with { Url = new Uri("https://dp2.lab:9443/") }, Ct);
+        Assert.Equal("dp2.lab", (await Store.FindDistributionPointByCredentialAsync(new string('2', 64), Ct))?.Id);
+
+        await Store.AddPackageAsync(NewPackage("DC100001"), Ct);
+        await Store.AddPackageVersionAsync(new PackageVersion("DC100001", 1, new string('a', 64), 1, "/x", null, Time()), Ct);
+        await Store.AddPackageVersionAsync(new PackageVersion("DC100001", 2, new string('b', 64), 1, "/x", null, Time()), Ct);
+        foreach (var (dp, version) in new[] { ("dp2.lab", 1), ("dp2.lab", 2), ("dp3.lab", 2) })
+        {
+            await Store.SaveDistributionStatusAsync(new DistributionStatus("DC100001", version, dp, DistributionState.InProgress, null, Time()), Ct);
+        }
+
+        Assert.Equal([1, 2], (await Store.ListDistributionStatusOfDistributionPointAsync("dp2.lab", Ct)).Select(s => s.Version));
+        Assert.Equal(2, await Store.DeleteDistributionStatusAsync("dc100001", "dp2.lab", Ct));
+        Assert.Empty(await Store.ListDistributionStatusOfDistributionPointAsync("dp2.lab", Ct));
+        Assert.Equal(0, await Store.DeleteDistributionStatusAsync("DC100001", "dp2.lab", Ct));
+
+        Assert.True(await Store.DeleteDistributionPointAsync("dp3.lab", Ct));
+        Assert.False(await Store.DeleteDistributionPointAsync("dp3.lab", Ct));
+        Assert.Empty(await Store.ListDistributionStatusAsync("DC100001", Ct));
+        Assert.Null(await Store.FindDistributionPointByCredentialAsync(new string('3', 64), Ct));
+    }
+
+    [StoreFact]
+    public async Task Settings_ListByPrefixAndDelete()
+    {
+        await Store.SetSettingAsync("dp-registration-token:aa", "1", Ct);
+        await Store.SetSettingAsync("dp-registration-token:bb", "2", Ct);
+        await Store.SetSettingAsync("dp-registration-tokens", "not in the prefix", Ct);
+        await Store.SetSettingAsync("dp-registration-token_x", "not in the prefix either", Ct);
+        await Store.SetSettingAsync("approval", "Manual", Ct);
+
+        var listed = await Store.ListSettingsAsync("dp-registration-token:", Ct);
+        Assert.Equal(["dp-registration-token:aa=1", "dp-registration-token:bb=2"], listed.Select(p => $"{p.Key}={p.Value}"));
+        Assert.True(await Store.DeleteSettingAsync("dp-registration-token:aa", Ct));
+        Assert.False(await Store.DeleteSettingAsync("dp-registration-token:aa", Ct));
+        Assert.Null(await Store.GetSettingAsync("dp-registration-token:aa", Ct));
+        Assert.Single(await Store.ListSettingsAsync("dp-registration-token:", Ct));
+    }
+
     private static void AssertPackage(Package expected, Package? actual)
     {
         Assert.NotNull(actual);
