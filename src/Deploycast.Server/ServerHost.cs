@@ -73,6 +73,7 @@ public static class ServerHost
         builder.Services.AddSingleton<IContentDistributor>(sp => sp.GetRequiredService<LocalContentDistributor>());
         builder.Services.AddSingleton<IAdminAuthenticator, ServerAdminAuthenticator>();
         builder.Services.AddSingleton<IImageInspector, WimImageInspector>();
+        builder.Services.AddSingleton(sp => new SiteClientChecks(TimeProvider.System, sp.GetRequiredService<ILogger<SiteClientChecks>>()));
         builder.Services.Replace(ServiceDescriptor.Singleton<IClientAuthorizer, SiteClientAuthorizer>());
         builder.Services.AddSingleton<DistributionPointStatusForwarder>();
         builder.Services.AddSite(builder.Configuration, dpOptions.DataDirectory);
@@ -178,6 +179,7 @@ public static class ServerHost
             new SiteRegistrationOptions(saved.Site, saved.SiteFingerprint, string.Empty, saved.DistributionPointId), saved.Credential, saved.SiteKeyFingerprint,
             app.Services.GetRequiredService<DistributionPointRole>(), Path.Combine(started.DataDirectory, "distribution"),
             app.Services.GetRequiredService<ILogger<SiteContentSync>>());
+        app.Services.GetRequiredService<SiteClientChecks>().Connect(saved.Site, saved.SiteFingerprint, saved.Credential);
         var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         _ = Task.Run(() => sync.RunAsync(stopping), CancellationToken.None);
     }

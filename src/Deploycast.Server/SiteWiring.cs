@@ -51,9 +51,10 @@ internal sealed class ServerAdminAuthenticator(AccessTokens tokens) : IAdminAuth
 
 /// <summary>
 /// Encrypted packages go to holders of the client token, and to devices they are deployed to (by the device's own
-/// credential): a device cannot get the key of a session it is not deployed.
+/// credential): a device cannot get the key of a session it is not deployed. A device this server's site does not know
+/// may belong to the site this DP registered with, which is then asked (<see cref="SiteClientChecks"/>).
 /// </summary>
-internal sealed class SiteClientAuthorizer(AccessTokens tokens, SiteManager site) : IClientAuthorizer
+internal sealed class SiteClientAuthorizer(AccessTokens tokens, SiteManager site, SiteClientChecks registeredSite) : IClientAuthorizer
 {
     public async ValueTask<bool> MayReceiveAsync(string? token, DistributionPointPackage package, CancellationToken cancellationToken)
     {
@@ -63,7 +64,13 @@ internal sealed class SiteClientAuthorizer(AccessTokens tokens, SiteManager site
         }
 
         var device = await site.AuthenticateDeviceAsync(token, cancellationToken).ConfigureAwait(false);
-        return device is not null && await site.IsDeployedContentAsync(device, package.PackageId, cancellationToken).ConfigureAwait(false);
+        if (device is not null)
+        {
+            return await site.IsDeployedContentAsync(device, package.PackageId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return token is not null && registeredSite.IsConnected && SiteManager.IsDeviceCredentialShaped(token)
+            && await registeredSite.IsAllowedAsync(token, package.PackageId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A DP registered with this site fetches the content distributed to it, whatever its multicast options.</summary>

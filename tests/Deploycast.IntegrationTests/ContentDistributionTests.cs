@@ -5,6 +5,7 @@ using System.Text.Json;
 using Deploycast.Client;
 using Deploycast.Server;
 using Deploycast.Site.Model;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Deploycast.IntegrationTests;
 
@@ -73,6 +74,64 @@ public sealed class ContentDistributionTests
         Assert.Equal(dp2.Role.Settings.Interface, health.GetProperty("interface").GetString());
         Assert.Equal(1, health.GetProperty("packages").GetInt32());
         Assert.Equal(0, health.GetProperty("unservableContent").GetInt32());
+    }
+
+    [Fact]
+    public async Task EncryptedPackageOnDp2_GoesToTheDeviceItIsDeployedTo_NotToAnother_AsTheSiteDecides()
+    {
+        await using var site = await AgentContentSite.StartAsync(FastPolls);
+        await using var dp2 = await DistributionPointServer.StartAsync();
+        var packageId = await site.ImportAsync(site.Server.Directory.RandomFile("secret.img", 1 << 20, seed: 9), ImageType.Raw, encrypt: true);
+        await RegisterAsync(site.Server, dp2, "dp2");
+        (await AdminCli.RunAsync(site.Server, "package", "distribute", packageId, "--dp", "dp2")).AssertSuccess();
+        await WaitForStateAsync(site.Server, packageId, "dp2", DistributionState.Installed);
+        var (deviceA, credentialA) = await site.RegisterDeviceAsync("ENC-A");
+        var (_, credentialB) = await site.RegisterDeviceAsync("ENC-B");
+        await site.DeployAsync(deviceA, ContentOption.DownloadLocallyWhenNeeded, allowUnicastFallback: true, packageId);
+
+        // dp2's own site knows neither device: it asks the site it registered with, which knows A and A's deployment.
+        var checks = dp2.App.Services.GetRequiredService<SiteClientChecks>();
+        Assert.True(checks.IsConnected);
+        using (var a = new DistributionPointClient(dp2.Started.AdvertisedUrl, dp2.Started.CertificateFingerprint, credentialA))
+        {
+            var decision = await a.RequestSessionAsync("ENC-A", packageId, 1, CancellationToken.None);
+            Assert.False(string.IsNullOrEmpty(decision.Session?.Key), $"A gets the session key ({decision.Decision}: {decision.Reason})");
+            using var range = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/dp/content/{packageId}/1") { Headers = { Range = new(0, 999) } };
+            using var http = dp2.Http(credentialA);
+            using var partial = await http.SendAsync(range);
+            Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        }
+
+        // One question to the site, then dp2 answers from memory (a download asks for every range).
+        var asked = checks.SiteQuestions;
+        Assert.Equal(1, asked);
+
+        // B, deployed nothing, is refused the key and the content; so is a made-up credential.
+        foreach (var stranger in new[] { credentialB, "dcd_" + new string('x', 43) })
+        {
+            using var b = new DistributionPointClient(dp2.Started.AdvertisedUrl, dp2.Started.CertificateFingerprint, stranger);
+            var refused = await Assert.ThrowsAsync<DistributionPointException>(() => b.RequestSessionAsync("ENC-B", packageId, 1, CancellationToken.None));
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.Status);
+            using var http = dp2.Http(stranger);
+            using var content = await http.GetAsync($"/api/v1/dp/content/{packageId}/1");
+            Assert.Equal(HttpStatusCode.Unauthorized, content.StatusCode);
+        }
+
+        Assert.Equal(asked + 2, checks.SiteQuestions);
+
+        // The question itself: only a registered DP may ask, and a question missing its parts is named.
+        using var anonymous = site.Server.Http();
+        using (var unauthorized = await anonymous.PostAsJsonAsync("/api/v1/distribution-points/check-client", new { token = credentialA, packageId }))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+        }
+
+        using var asDp2 = site.Server.Http(SavedSiteRegistration.Load(dp2.Started.DataDirectory)!.Credential);
+        using var empty = await asDp2.PostAsJsonAsync("/api/v1/distribution-points/check-client", new { });
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        var problem = await empty.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty("token", out _));
+        Assert.True(problem.GetProperty("errors").TryGetProperty("packageId", out _));
     }
 
     [Fact]

@@ -25,6 +25,8 @@ public static class SiteEndpoints
             site.RegisterDistributionPointAsync(body, ct)).AddEndpointFilter(SiteAuthorization.RequireDistributionPointToken);
         api.MapPost("/distribution-points/poll", (DistributionPointReport? body, SiteManager site, HttpContext context, CancellationToken ct) =>
             site.ReportDistributionPointAsync(SiteAuthorization.DistributionPoint(context), body, ct)).AddEndpointFilter(SiteAuthorization.RequireDistributionPoint);
+        api.MapPost("/distribution-points/check-client", (ClientCheck? body, SiteManager site, HttpContext context, CancellationToken ct) =>
+            site.CheckClientForDistributionPointAsync(SiteAuthorization.DistributionPoint(context), body, ct)).AddEndpointFilter(SiteAuthorization.RequireDistributionPoint);
         var agent = api.MapGroup("/agent").AddEndpointFilter(SiteAuthorization.RequireDevice);
         agent.MapGet("/policy", (SiteManager site, HttpContext context, CancellationToken ct) =>
             site.GetPolicyAsync(SiteAuthorization.Device(context), ct));

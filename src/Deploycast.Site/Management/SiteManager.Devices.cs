@@ -220,7 +220,7 @@ public sealed partial class SiteManager
         var seen = address is { AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork } && !IPAddress.IsLoopback(address) ? address.ToString() : null;
         var ipv4 = seen ?? request!.IPv4Address;
         var device = await WithMacRetryAsync(() => SaveRegistrationAsync(name!, macs, uuid, ipv4, presentedCredential, cancellationToken)).ConfigureAwait(false);
-        var credential = NewSecret("dcd_");
+        var credential = NewSecret(DeviceCredentialPrefix);
         await _store.SetDeviceCredentialAsync(device.Id, HashSecret(credential), cancellationToken).ConfigureAwait(false);
         SiteLog.DeviceRegistered(_logger, device.Id, device.Name, device.IsUnknown, device.Approval);
         return new DeviceRegistration(device, credential);
@@ -272,10 +272,17 @@ public sealed partial class SiteManager
         return device;
     }
 
+    /// <summary>Prefix of a device's credential.</summary>
+    internal const string DeviceCredentialPrefix = "dcd_";
+
+    /// <summary>Whether <paramref name="token"/> has the form of a device credential (whose device only a site can tell).</summary>
+    public static bool IsDeviceCredentialShaped([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? token) =>
+        !string.IsNullOrEmpty(token) && token.StartsWith(DeviceCredentialPrefix, StringComparison.Ordinal);
+
     /// <summary>The device a credential belongs to, or null; records the contact time.</summary>
     public async Task<Device?> AuthenticateDeviceAsync(string? credential, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(credential) || !credential.StartsWith("dcd_", StringComparison.Ordinal))
+        if (!IsDeviceCredentialShaped(credential))
         {
             return null;
         }

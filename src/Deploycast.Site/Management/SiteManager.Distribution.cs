@@ -32,6 +32,44 @@ public sealed partial class SiteManager
     }
 
     /// <summary>
+    /// A registered DP asks whether a client may receive an encrypted package from it (its session key, or its content
+    /// by HTTP): only the site knows devices' credentials and what is deployed to them. Allowed when the token is the
+    /// credential of an approved device the package is deployed to, and the package is assigned to that DP.
+    /// </summary>
+    public async Task<ClientCheckVerdict> CheckClientForDistributionPointAsync(DistributionPointRecord distributionPoint, ClientCheck? check, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(distributionPoint);
+        var errors = new ValidationErrors();
+        if (string.IsNullOrEmpty(check?.Token))
+        {
+            errors.Add("token", "token is required: the bearer token the client presented to the distribution point.");
+        }
+
+        if (string.IsNullOrWhiteSpace(check?.PackageId))
+        {
+            errors.Add("packageId", "packageId is required: the package the client asks for.");
+        }
+
+        errors.ThrowIfAny();
+        var device = await AuthenticateDeviceAsync(check!.Token, cancellationToken).ConfigureAwait(false);
+        if (device is null)
+        {
+            return new ClientCheckVerdict(false, null, "not the credential of a device registered with this site");
+        }
+
+        var assigned = (await _store.ListDistributionStatusAsync(check.PackageId!, cancellationToken).ConfigureAwait(false))
+            .Any(s => s.DistributionPointId == distributionPoint.Id);
+        if (!assigned)
+        {
+            return new ClientCheckVerdict(false, device.Id, $"package {check.PackageId} is not distributed to {distributionPoint.Id}");
+        }
+
+        return await IsDeployedContentAsync(device, check.PackageId!, cancellationToken).ConfigureAwait(false)
+            ? new ClientCheckVerdict(true, device.Id, null)
+            : new ClientCheckVerdict(false, device.Id, $"package {check.PackageId} is not deployed to device {device.Id}");
+    }
+
+    /// <summary>
     /// "Distribute Content": assigns the package's newest version to each DP. A DP that already has it assigned keeps
     /// its state; the others start at InProgress until the DP reports. Returns the package's distribution status.
     /// </summary>
@@ -231,6 +269,14 @@ public sealed partial class SiteManager
         SiteLog.DistributionChanged(_logger, packageId, version, distributionPointId, DistributionState.InProgress, message);
     }
 }
+
+/// <summary>Body of <c>POST /api/v1/distribution-points/check-client</c>: a token a client showed a registered DP, and the package it asked for.</summary>
+public sealed record ClientCheck(string? Token, string? PackageId);
+
+/// <summary>The site's answer to <see cref="ClientCheck"/>.</summary>
+/// <param name="DeviceId">The device the token belongs to, when it is a device credential.</param>
+/// <param name="Reason">Why not, when not allowed.</param>
+public sealed record ClientCheckVerdict(bool Allowed, long? DeviceId, string? Reason);
 
 /// <summary>Body of <c>POST /api/v1/packages/{id}/distribution-points</c>.</summary>
 public sealed record DistributionRequest(IReadOnlyList<string>? DistributionPointIds);
