@@ -20,19 +20,23 @@ internal static partial class DedicatedThread
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
+            // Threads a thread starts inherit its nice value (on Linux, the thread pool's too): the loop's is given
+            // back before the result is handed on, so no continuation starts a thread that keeps the raised priority.
+            var raised = urgent && TryRaisePriority();
+            T result;
             try
             {
-                if (urgent)
-                {
-                    TryRaisePriority();
-                }
-
-                completion.SetResult(loop());
+                result = loop();
             }
             catch (Exception e)
             {
+                RestorePriority(raised);
                 completion.SetException(e);
+                return;
             }
+
+            RestorePriority(raised);
+            completion.SetResult(result);
         })
         {
             IsBackground = true,
@@ -60,6 +64,27 @@ internal static partial class DedicatedThread
             return false;
         }
     }
+
+    private static void RestorePriority(bool raised)
+    {
+        if (raised)
+        {
+            // Lowering one's own priority needs no privilege.
+            _ = SetPriority(0 /* PRIO_PROCESS */, GetThreadId(), ProcessNice());
+        }
+    }
+
+    /// <summary>The process's nice value (its main thread's), which a thread starts with.</summary>
+    private static int ProcessNice()
+    {
+        // On Linux "who" names a thread: the process id is its main thread. getpriority returns the value itself, and
+        // -1 can be a real nice value, so errno tells a failure.
+        var nice = GetPriority(0 /* PRIO_PROCESS */, Environment.ProcessId);
+        return nice == -1 && Marshal.GetLastPInvokeError() != 0 ? 0 : nice;
+    }
+
+    [LibraryImport("libc", EntryPoint = "getpriority", SetLastError = true)]
+    private static partial int GetPriority(int which, int who);
 
     [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
     private static partial int SetPriority(int which, int who, int priority);
