@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Deploycast.Client;
 using Deploycast.Site.Management;
 using Microsoft.Extensions.Logging;
 
@@ -30,6 +28,7 @@ public sealed partial class SiteClientChecks(TimeProvider time, ILogger<SiteClie
 
     private readonly ConcurrentDictionary<string, (bool Allowed, DateTimeOffset Until)> _answers = new(StringComparer.Ordinal);
     private HttpClient? _site;
+    private long _siteQuestions;
 
     /// <summary>Whether this DP asks a site (it registered with one).</summary>
     public bool IsConnected => Volatile.Read(ref _site) is not null;
@@ -37,16 +36,12 @@ public sealed partial class SiteClientChecks(TimeProvider time, ILogger<SiteClie
     /// <summary>Questions sent to the site (the others were answered from memory).</summary>
     public long SiteQuestions => Interlocked.Read(ref _siteQuestions);
 
-    private long _siteQuestions;
-
     /// <summary>From now on, asks <paramref name="site"/> (certificate pinned to <paramref name="fingerprint"/>) with this DP's credential.</summary>
     public void Connect(Uri site, string? fingerprint, string credential)
     {
         ArgumentNullException.ThrowIfNull(site);
         ArgumentException.ThrowIfNullOrEmpty(credential);
-        var http = new HttpClient(CertificatePinning.CreateHandler(fingerprint)) { BaseAddress = site, Timeout = TimeSpan.FromSeconds(10) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
-        Interlocked.Exchange(ref _site, http)?.Dispose();
+        Interlocked.Exchange(ref _site, SiteRegistration.SiteHttp(site, fingerprint, credential, TimeSpan.FromSeconds(10)))?.Dispose();
         _answers.Clear();
     }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Deploycast.Client;
@@ -143,12 +142,7 @@ public sealed partial class SiteContentSync
 
     private async Task<DistributionAssignments> ReportAsync(CancellationToken cancellationToken)
     {
-        using var http = new HttpClient(CertificatePinning.CreateHandler(_options.SiteFingerprint))
-        {
-            BaseAddress = _options.Site,
-            Timeout = TimeSpan.FromSeconds(30),
-        };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _credential);
+        using var http = SiteRegistration.SiteHttp(_options.Site, _options.SiteFingerprint, _credential, TimeSpan.FromSeconds(30));
         var report = new DistributionPointReport(Health(), _reports.Values.ToList());
         using var response = await http.PostAsJsonAsync("api/v1/distribution-points/poll", report, Json, cancellationToken).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);

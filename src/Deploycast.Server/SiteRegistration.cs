@@ -25,6 +25,18 @@ public static class SiteRegistration
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// A client for a DP's calls to its site: the site's certificate pinned to <paramref name="fingerprint"/> (null
+    /// validates TLS normally), <paramref name="bearer"/> (a registration token, or the DP's credential) on every request.
+    /// </summary>
+    /// <param name="presented">Told the fingerprint of the certificate the site presented.</param>
+    internal static HttpClient SiteHttp(Uri site, string? fingerprint, string bearer, TimeSpan timeout, Action<string>? presented = null)
+    {
+        var http = new HttpClient(CertificatePinning.CreateHandler(fingerprint, presented)) { BaseAddress = site, Timeout = timeout };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        return http;
+    }
+
     /// <summary>Registers <paramref name="url"/> and <paramref name="certificateFingerprint"/> as this DP's endpoint.</summary>
     /// <exception cref="SiteRegistrationException">The site refused, or could not be reached or trusted.</exception>
     public static async Task<DistributionPointRegistered> RegisterAsync(
@@ -33,12 +45,7 @@ public static class SiteRegistration
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(url);
         string? presented = null;
-        using var http = new HttpClient(CertificatePinning.CreateHandler(options.SiteFingerprint, f => presented = f))
-        {
-            BaseAddress = options.Site,
-            Timeout = TimeSpan.FromSeconds(30),
-        };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
+        using var http = SiteHttp(options.Site, options.SiteFingerprint, options.Token, TimeSpan.FromSeconds(30), f => presented = f);
         var body = new DistributionPointRegistration(options.DistributionPointId, url.ToString(), certificateFingerprint);
         try
         {

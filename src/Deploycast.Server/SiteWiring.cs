@@ -69,7 +69,7 @@ internal sealed class SiteClientAuthorizer(AccessTokens tokens, SiteManager site
             return await site.IsDeployedContentAsync(device, package.PackageId, cancellationToken).ConfigureAwait(false);
         }
 
-        return token is not null && registeredSite.IsConnected && SiteManager.IsDeviceCredentialShaped(token)
+        return registeredSite.IsConnected && SiteManager.IsDeviceCredentialShaped(token)
             && await registeredSite.IsAllowedAsync(token, package.PackageId, cancellationToken).ConfigureAwait(false);
     }
 

@@ -63,10 +63,10 @@ public sealed class MulticastReceiver : IDisposable
         var frequency = time.TimestampFrequency;
         var start = time.GetTimestamp();
         var nextProgress = 0L;
-        var gather = false;
         while (true)
         {
             var now = time.GetTimestamp();
+            var gather = false;
             if (cancellationToken.IsCancellationRequested && !_session.IsFinished)
             {
                 _session.Leave("cancelled");
@@ -132,7 +132,6 @@ public sealed class MulticastReceiver : IDisposable
                 // one (a poll and a receive per datagram, and a switch of threads) cost more than the rest of the
                 // receive path. The queueing-delay estimate takes the least delay of a status interval, which the
                 // last datagram of each gathering still shows.
-                gather = false;
                 Thread.Sleep(1);
             }
         }

@@ -155,7 +155,7 @@ public sealed class TransferManifest
         finally
         {
             // A failed read leaves the hashing task to finish before its buffer goes back to the pool.
-            await wholeHashing.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            await wholeHashing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             ArrayPool<byte>.Shared.Return(buffers[0]);
             ArrayPool<byte>.Shared.Return(buffers[1]);
         }
