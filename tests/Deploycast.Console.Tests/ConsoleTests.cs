@@ -77,7 +77,7 @@ public sealed class ConsoleTests(Browser browser) : IClassFixture<Browser>
         await Expect(maximum).ToHaveValueAsync("100");
         await maximum.FillAsync("42");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
-        await Expect(page.GetByText("Settings saved.")).ToBeVisibleAsync();
+        await Expect(page.GetByText("Settings saved.", new() { Exact = true })).ToBeVisibleAsync();
         Assert.Equal(42, site.Server.Role.Settings.MaximumClients);
         await page.ReloadAsync();
         await Expect(page.GetByLabel("Maximum clients")).ToHaveValueAsync("42");
