@@ -66,7 +66,7 @@ public sealed partial class NetworkLabSlowClientTests(ITestOutputHelper output)
         Console.WriteLine(moved ? "rcv3 was moved to tier 1" : "rcv3 finished in tier 0 after the fast hosts");
         Assert.Equal(0, run.UnicastBytes[3]);
 
-        // The slow host needs at least 24 MiB / 20 Mbit/s = 10 s; the fast ones finish well before.
+        // The slow host needs at least 64 MiB / 20 Mbit/s = 27 s; the fast ones finish well before.
         var fast = Math.Max(run.Downloads[0].ExitedAfter!.Value, run.Downloads[1].ExitedAfter!.Value);
         var slow = run.Downloads[2].ExitedAfter!.Value;
         Assert.True(fast < slow * 0.6, $"the fast hosts finished at {fast:0.0} s, the slow one at {slow:0.0} s: the fast ones were held back");
@@ -83,7 +83,10 @@ public sealed partial class NetworkLabSlowClientTests(ITestOutputHelper output)
         }
 
         using var files = new TempDirectory();
-        var source = files.RandomFile("image.raw", 24 << 20, seed: 20 + (int)policy);
+        // 64 MiB: the fast hosts need about 3 s, so the sender (which flags a receiver after 1 s alone in its congestion,
+        // and only while others pace the group) sees the slow host lag before the fast ones are done. With 24 MiB the fast
+        // hosts finished in about 1.5 s and the slow one was sometimes never flagged.
+        var source = files.RandomFile("image.raw", 64 << 20, seed: 20 + (int)policy);
         await using var lab = NetworkLab.Start(3, output, "--rate", "200mbit", "--slow", "3:20mbit");
 
         var environment = new Dictionary<string, string>
