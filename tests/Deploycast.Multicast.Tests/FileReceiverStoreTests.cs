@@ -4,7 +4,11 @@ using Deploycast.Protocol.Manifests;
 
 namespace Deploycast.Multicast.Tests;
 
-/// <summary>The receiver's output file: what its final check finds when the disk does not return what was written.</summary>
+/// <summary>
+/// The receiver's output file: what its final check finds when the disk does not return what was written, for blocks
+/// written ahead of the prefix (checked against their write-time checksum) and blocks kept from an earlier run
+/// (checked against their SHA-256).
+/// </summary>
 public sealed class FileReceiverStoreTests : IDisposable
 {
     private const int BlockSize = 4096;
@@ -65,6 +69,97 @@ public sealed class FileReceiverStoreTests : IDisposable
         foreach (var block in new[] { 5, 0, 3, 1, 6, 2, 4 })
         {
             store.WriteBlock(block, (long)block * BlockSize, content.AsSpan(block * BlockSize, manifest.BlockLength(block)));
+        }
+
+        Assert.Empty(store.VerifyFile(manifest, null));
+        store.Complete();
+        Assert.Equal(content, await File.ReadAllBytesAsync(path));
+    }
+    [Fact]
+    public async Task BlocksWrittenInOrder_AreNotReadBack()
+    {
+        var content = RandomNumberGenerator.GetBytes(BlockSize * 3);
+        var (manifest, store, path) = await BeginAsync(content, "in-order.img");
+        using var _ = store;
+        for (var block = 0; block < 3; block++)
+        {
+            store.WriteBlock(block, (long)block * BlockSize, content.AsSpan(block * BlockSize, BlockSize));
+        }
+
+        // Changed on disk after it was written in order, verified from memory just before: the final check does not
+        // read it (that is the price of not hashing every byte twice), so it passes.
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            file.Position = BlockSize + 1;
+            file.WriteByte((byte)(content[BlockSize + 1] ^ 0xFF));
+        }
+
+        Assert.Empty(store.VerifyFile(manifest, null));
+    }
+
+    [Fact]
+    public async Task BlockKeptFromAnEarlierRun_ThatChangedOnDisk_IsFoundByItsHash_AndOnlyItIsFetchedAgain()
+    {
+        var content = RandomNumberGenerator.GetBytes((BlockSize * 5) + 7);
+        var (manifest, first, path) = await BeginAsync(content, "resumed.img");
+        var bytes = manifest.Serialize();
+        var manifestHash = SHA256.HashData(bytes);
+        using (first)
+        {
+            foreach (var block in new[] { 0, 1, 2, 4, 5 })
+            {
+                first.WriteBlock(block, (long)block * BlockSize, content.AsSpan(block * BlockSize, manifest.BlockLength(block)));
+            }
+
+            first.Checkpoint();
+        }
+
+        // The run stopped (its map says all but block 3 are in); the disk then lost a byte of block 1.
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            file.Position = BlockSize + 100;
+            file.WriteByte((byte)(content[BlockSize + 100] ^ 0x01));
+        }
+
+        using var second = new FileReceiverStore(path);
+        Assert.True(second.TryResume(manifestHash, out _, out var verified, out var previousId));
+        Assert.Equal(7u, previousId);
+        Assert.Equal([true, true, true, false, true, true], verified);
+        second.Begin(manifestHash, bytes, manifest, receiverId: 7);
+        second.WriteBlock(3, 3L * BlockSize, content.AsSpan(3 * BlockSize, BlockSize));
+        Assert.Equal([1], second.VerifyFile(manifest, null));
+
+        second.WriteBlock(1, BlockSize, content.AsSpan(BlockSize, BlockSize));
+        Assert.Empty(second.VerifyFile(manifest, null));
+        second.Complete();
+        Assert.Equal(content, await File.ReadAllBytesAsync(path));
+    }
+
+    [Fact]
+    public async Task SeveralBadBlocks_AreAllReportedInOneCheck()
+    {
+        var content = RandomNumberGenerator.GetBytes(BlockSize * 6);
+        var (manifest, store, path) = await BeginAsync(content, "several.img");
+        using var _ = store;
+        foreach (var block in new[] { 5, 4, 3, 2, 1 })
+        {
+            store.WriteBlock(block, (long)block * BlockSize, content.AsSpan(block * BlockSize, BlockSize));
+        }
+
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            foreach (var block in new[] { 2, 4 })
+            {
+                file.Position = (block * BlockSize) + 3;
+                file.WriteByte((byte)(content[(block * BlockSize) + 3] ^ 0x80));
+            }
+        }
+
+        store.WriteBlock(0, 0, content.AsSpan(0, BlockSize));
+        Assert.Equal([2, 4], store.VerifyFile(manifest, null));
+        foreach (var block in new[] { 4, 2 })
+        {
+            store.WriteBlock(block, (long)block * BlockSize, content.AsSpan(block * BlockSize, BlockSize));
         }
 
         Assert.Empty(store.VerifyFile(manifest, null));

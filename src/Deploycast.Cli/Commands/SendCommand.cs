@@ -59,9 +59,13 @@ internal static class SendCommand
             DefaultValueFactory = _ => 1000,
             Hidden = true,
         };
+        var prepare = new Option<bool>("--prepare")
+        {
+            Description = "only hash the file and keep its manifest for the next send of it, then exit (as a distribution point imports content before anyone asks for it)",
+        };
         var command = new Command("send", "Multicast a file to every receiver that joins; exits 0 when all of them have it, verified.")
         {
-            file, iface, group, port, rate, minReceivers, maxWait, key, verbose, verboseInterval,
+            file, iface, group, port, rate, minReceivers, maxWait, key, verbose, verboseInterval, prepare,
         };
         command.SetAction((result, cancellationToken) => RunAsync(
             result.GetRequiredValue(file),
@@ -72,11 +76,12 @@ internal static class SendCommand
             TimeSpan.FromSeconds(result.GetValue(maxWait)),
             result.GetValue(key),
             result.GetValue(verbose) ? TimeSpan.FromMilliseconds(Math.Max(50, result.GetValue(verboseInterval))) : null,
+            result.GetValue(prepare),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo file, IPAddress iface, IPEndPoint group, string? rateText, int minReceivers, TimeSpan maxWait, FileInfo? keyFile, TimeSpan? verbose, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo file, IPAddress iface, IPEndPoint group, string? rateText, int minReceivers, TimeSpan maxWait, FileInfo? keyFile, TimeSpan? verbose, bool prepareOnly, CancellationToken cancellationToken)
     {
         if (!file.Exists)
         {
@@ -109,6 +114,12 @@ internal static class SendCommand
             "Hashing",
             Task.Run(() => ManifestCache.LoadOrBuildAsync(file, SenderSession.BlockSizeFor(options), new Progress<long>(v => Volatile.Write(ref hashed, v)), cancellationToken), cancellationToken),
             () => ((double)Volatile.Read(ref hashed) / Math.Max(1, content.Length), $"Hashing {file.Name}")).ConfigureAwait(false);
+        if (prepareOnly)
+        {
+            Console.Out.WriteLine($"{(fromCache ? "Manifest already kept" : "Manifest made and kept")} for {file.Name} ({RateParser.FormatBytes(content.Length)}, {manifest.BlockCount} blocks, SHA-256 {Convert.ToHexStringLower(manifest.FileHash)}); the next send of it starts at once");
+            return 0;
+        }
+
         if (fromCache)
         {
             ConsoleOutput.Note($"  using the manifest made when {file.Name} was last sent (same size and modification time)");

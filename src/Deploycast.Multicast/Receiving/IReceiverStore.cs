@@ -28,8 +28,8 @@ public interface IReceiverStore
     void Checkpoint();
 
     /// <summary>
-    /// Hashes the whole written file against <paramref name="manifest"/>; when it differs, re-checks every block and
-    /// returns those that do not match (they are dropped from the block map).
+    /// The final check, once every block is written: makes sure the output holds what was verified and written (each
+    /// store says how) and returns the blocks that do not (they are dropped from the block map and fetched again).
     /// </summary>
     IReadOnlyList<int> VerifyFile(TransferManifest manifest, IProgress<long>? progress);
 

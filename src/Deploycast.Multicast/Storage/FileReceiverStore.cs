@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Deploycast.Multicast.Receiving;
 using Deploycast.Protocol.Manifests;
 using Microsoft.Win32.SafeHandles;
@@ -8,6 +7,16 @@ namespace Deploycast.Multicast.Storage;
 /// <summary>
 /// Writes the received file with positional writes (blocks land out of order) and keeps its block map beside it.
 /// A new output is preallocated, so a full disk is reported before the transfer instead of in the middle.
+/// <para>
+/// Every block reaches <see cref="WriteBlock"/> already checked against its SHA-256 in the signed manifest, so the file
+/// is verified block by block; the store also makes sure the output reads back as written. It follows the written
+/// prefix: a block written when every block before it is in place needs nothing more; a block written ahead of the
+/// prefix is read back when the prefix reaches it and compared with a fast checksum taken when it was written
+/// (<see cref="BlockChecksum"/>); a block kept from an earlier run (resume) is read back and checked against its SHA-256.
+/// A block that does not read back right loses its mark and is fetched again. (Until stop 5 the store also extended a
+/// whole-file SHA-256 over the prefix: a second SHA-256 pass over every byte, about a quarter of a receiver's CPU,
+/// that proved nothing the per-block hashes of a signed manifest do not.)
+/// </para>
 /// </summary>
 public sealed class FileReceiverStore : IReceiverStore, IDisposable
 {
@@ -21,11 +30,14 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
     private uint _receiverId;
     private Task? _checkpoint;
     private bool _completed;
-    private IncrementalHash? _prefixHash;
     private int _prefixBlocks;
     private TransferManifest? _manifest;
     private byte[]? _readBack;
-    private byte[]? _zeros;
+
+    // Per file block: the checksum of a block written ahead of the prefix, and blocks an earlier run left.
+    private ulong[] _checksums = [];
+    private bool[] _hasChecksum = [];
+    private bool[] _fromEarlierRun = [];
 
     public FileReceiverStore(string outputPath)
     {
@@ -58,6 +70,9 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         var resumed = BlockMapFile.TryLoad(_mapPath, manifestHash, out _, out var verified, out _)
             && verified.Length == manifest.BlockCount && File.Exists(_path);
         _verified = resumed ? verified : new bool[manifest.BlockCount];
+        _fromEarlierRun = resumed ? (bool[])verified.Clone() : new bool[manifest.BlockCount];
+        _checksums = new ulong[manifest.BlockCount];
+        _hasChecksum = new bool[manifest.BlockCount];
         var directory = Path.GetDirectoryName(_path);
         if (!string.IsNullOrEmpty(directory))
         {
@@ -75,8 +90,6 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         FillZeroBlocks(manifest, resumed);
         BlockMapFile.Save(_mapPath, _manifestHash, _receiverId, _manifestBytes, _verified);
         _manifest = manifest;
-        _prefixHash?.Dispose();
-        _prefixHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         _prefixBlocks = 0;
     }
 
@@ -108,38 +121,52 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
     {
         RandomAccess.Write(_handle!, data, offset);
         _verified[fileBlock] = true;
+        _fromEarlierRun[fileBlock] = false;
         _dirty = true;
-
-        // The whole-file hash follows the written prefix, so the final check only reads what came out of order.
         if (fileBlock == _prefixBlocks)
         {
-            _prefixHash!.AppendData(data);
+            _hasChecksum[fileBlock] = false;
             _prefixBlocks++;
             AdvancePrefix();
         }
+        else
+        {
+            _checksums[fileBlock] = BlockChecksum.Compute(data);
+            _hasChecksum[fileBlock] = true;
+        }
     }
 
-    /// <summary>Extends the hashed prefix over blocks already written, reading them back.</summary>
+    /// <summary>
+    /// Extends the checked prefix over blocks already marked, reading back those written ahead of it and those an
+    /// earlier run left. It stops at a block that does not read back right, which loses its mark (the final check
+    /// reports it, and it is fetched again).
+    /// </summary>
     private void AdvancePrefix()
     {
         var manifest = _manifest!;
         while (_prefixBlocks < manifest.BlockCount && _verified[_prefixBlocks])
         {
-            var length = manifest.BlockLength(_prefixBlocks);
-            if (manifest.IsZeroBlock(_prefixBlocks))
+            var block = _prefixBlocks;
+            if (_hasChecksum[block] || _fromEarlierRun[block])
             {
-                // Hashed without reading: a mostly empty disk image would otherwise be read back in full.
-                _zeros ??= new byte[manifest.BlockSize];
-                _prefixHash!.AppendData(_zeros, 0, length);
-                _prefixBlocks++;
-                continue;
+                var length = manifest.BlockLength(block);
+                _readBack ??= GC.AllocateUninitializedArray<byte>(manifest.BlockSize);
+                var data = _readBack.AsSpan(0, length);
+                ReadExactly(data, (long)block * manifest.BlockSize);
+                var good = _hasChecksum[block]
+                    ? BlockChecksum.Compute(data) == _checksums[block]
+                    : manifest.IsZeroBlock(block) ? !data.ContainsAnyExcept((byte)0) : manifest.VerifyBlock(block, data);
+                _hasChecksum[block] = false;
+                _fromEarlierRun[block] = false;
+                if (!good)
+                {
+                    _verified[block] = false;
+                    return;
+                }
             }
 
-            // Not checked against its block hash again: the block was verified before it was written, and if the disk
-            // returns something else the whole-file hash will not match, and VerifyFile then checks every block.
-            _readBack ??= GC.AllocateUninitializedArray<byte>(manifest.BlockSize);
-            ReadExactly(_readBack.AsSpan(0, length), (long)_prefixBlocks * manifest.BlockSize);
-            _prefixHash!.AppendData(_readBack, 0, length);
+            // All-zero blocks this run filled, and blocks written in order, are not read back: the ones were created as
+            // zeros, the others were checked against their SHA-256 just before they were written.
             _prefixBlocks++;
         }
     }
@@ -180,46 +207,29 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(manifest);
         WaitForCheckpoint();
-        AdvancePrefix();
-        progress?.Report(Math.Min(manifest.FileSize, (long)_prefixBlocks * manifest.BlockSize));
-        if (_prefixBlocks == manifest.BlockCount && _prefixHash!.GetCurrentHash().AsSpan().SequenceEqual(manifest.FileHash))
-        {
-            return [];
-        }
-
-        // A block in the map did not read back right, or the whole file differs: find every bad block.
         var bad = new List<int>();
-        var buffer = GC.AllocateUninitializedArray<byte>(manifest.BlockSize);
-        for (var block = 0; block < manifest.BlockCount; block++)
+        while (true)
         {
-            var length = manifest.BlockLength(block);
-            ReadExactly(buffer.AsSpan(0, length), (long)block * manifest.BlockSize);
-            var good = manifest.VerifyBlock(block, buffer.AsSpan(0, length));
-            _verified[block] = good;
-            if (!good)
-            {
-                bad.Add(block);
-            }
-
-            progress?.Report((long)block * manifest.BlockSize);
-        }
-
-        if (bad.Count == 0)
-        {
-            // Every block matches, so only the hash state could be wrong: rebuild it from the file.
-            _prefixHash!.Dispose();
-            _prefixHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            _prefixBlocks = 0;
             AdvancePrefix();
-            if (!_prefixHash.GetCurrentHash().AsSpan().SequenceEqual(manifest.FileHash))
+            progress?.Report(Math.Min(manifest.FileSize, (long)_prefixBlocks * manifest.BlockSize));
+            if (_prefixBlocks == manifest.BlockCount)
             {
-                // Every block matches its hash but the whole does not match the file hash: the manifest itself is
-                // inconsistent, and fetching again would loop forever.
-                throw new IOException("the sender's manifest is inconsistent: every block matches but the whole-file SHA-256 does not");
+                break;
             }
+
+            // The prefix stops at a block without its mark: one that did not read back right (or was never written).
+            // Note it and check the rest beyond it.
+            bad.Add(_prefixBlocks);
+            _prefixBlocks++;
         }
 
-        BlockMapFile.Save(_mapPath, _manifestHash, _receiverId, _manifestBytes, _verified);
+        // The next round starts from the first bad block: blocks fetched again are then written in order.
+        if (bad.Count > 0)
+        {
+            _prefixBlocks = bad[0];
+            BlockMapFile.Save(_mapPath, _manifestHash, _receiverId, _manifestBytes, _verified);
+        }
+
         return bad;
     }
 
@@ -262,6 +272,5 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         }
 
         _handle?.Dispose();
-        _prefixHash?.Dispose();
     }
 }
