@@ -33,6 +33,7 @@
 #   --no-build          do not build the CLI first (default: scripts/publish-cli.sh, a ReadyToRun Release build)
 #   --dll PATH          deploycast.dll to run. Default artifacts/cli/deploycast.dll
 #   --summary FILE      only print the Markdown tables for the results in FILE (no root needed)
+# Environment: DC_SEND_ARGS adds options to deploycast's send (e.g. "--verbose-interval 100" for a finer timeline).
 # Wire frames: a sender using UDP_SEGMENT (deploycast) hands the kernel super-packets of many
 # datagrams. The veth/bridge carry them whole, and tbf only splits those larger than its burst
 # (32 KiB), so without the default fix the receivers' nft rule would drop whole super-packets
@@ -363,7 +364,7 @@ run_one() {  # run_one <tool> <scenario> <rep> <order>
         ver=$uc_ver
     else
         snd="dotnet $(printf '%q' "$dll") send {file} --interface {sender} --group $DC_GROUP --port $DC_PORT"
-        snd+=" --min-receivers {n} --max-wait $DC_MAX_WAIT -v"
+        snd+=" --min-receivers {n} --max-wait $DC_MAX_WAIT -v${DC_SEND_ARGS:+ $DC_SEND_ARGS}"
         [[ $c != none ]] && snd+=" --rate ${c^^}"
         # -v adds one line at the end (packets, receive calls, the final check's duration) to the kept logs
         rcv="dotnet $(printf '%q' "$dll") receive --output {out} --interface {addr} --group $DC_GROUP --port $DC_PORT -v"

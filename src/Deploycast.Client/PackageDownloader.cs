@@ -12,7 +12,11 @@ namespace Deploycast.Client;
 /// <summary>How a package download went.</summary>
 /// <param name="Method">"multicast", "unicast", or "multicast+unicast" when a dismissed receiver finished by HTTP.</param>
 /// <param name="Notes">What happened on the way (waits, fallbacks), for the log.</param>
-public sealed record DownloadResult(string Method, long Size, long BytesByMulticast, long BytesByUnicast, TimeSpan Elapsed, IReadOnlyList<string> Notes);
+/// <param name="ContentId">
+/// The whole-file SHA-256 (lowercase hex) in the signed manifest that every block of the file was checked against: the
+/// file's own SHA-256, without reading it again.
+/// </param>
+public sealed record DownloadResult(string Method, long Size, long BytesByMulticast, long BytesByUnicast, TimeSpan Elapsed, IReadOnlyList<string> Notes, string ContentId);
 
 /// <summary>Where a download is, for display.</summary>
 public sealed record DownloadProgress(string Phase, long BytesDone, long TotalBytes, string? Detail);
@@ -96,7 +100,7 @@ public sealed class PackageDownloader(DistributionPointClient client, DownloadOp
                     if (result.Succeeded)
                     {
                         byMulticast += result.FileSize - result.BytesResumed;
-                        return new DownloadResult(dismissals > 0 ? "multicast (moved to a slower stream)" : "multicast", manifest.FileSize, byMulticast, 0, Elapsed(start), notes);
+                        return new DownloadResult(dismissals > 0 ? "multicast (moved to a slower stream)" : "multicast", manifest.FileSize, byMulticast, 0, Elapsed(start), notes, Convert.ToHexStringLower(manifest.FileHash));
                     }
 
                     notes.Add($"multicast ended: {result.Failure}");
@@ -219,7 +223,8 @@ public sealed class PackageDownloader(DistributionPointClient client, DownloadOp
 
     /// <summary>
     /// Fetches by HTTP range requests the blocks the output does not have yet (a multicast attempt or an earlier
-    /// unicast run leaves a block map), checks each against the manifest, then checks the whole file.
+    /// unicast run leaves a block map), checks each against the manifest, then makes sure the file reads back right
+    /// (<see cref="FileReceiverStore.VerifyFile"/>).
     /// </summary>
     private async Task<DownloadResult> UnicastAsync(
         string contentUrl, TransferManifest manifest, byte[] manifestBytes, byte[] manifestHash, string outputPath, long byMulticast,
@@ -276,7 +281,7 @@ public sealed class PackageDownloader(DistributionPointClient client, DownloadOp
             if (bad.Count == 0)
             {
                 store.Complete();
-                return new DownloadResult(method, manifest.FileSize, byMulticast, byUnicast, Elapsed(start), notes);
+                return new DownloadResult(method, manifest.FileSize, byMulticast, byUnicast, Elapsed(start), notes, Convert.ToHexStringLower(manifest.FileHash));
             }
 
             notes.Add($"{bad.Count} block(s) did not read back right and were fetched again");

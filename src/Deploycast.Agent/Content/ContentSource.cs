@@ -245,10 +245,12 @@ public sealed class ContentSource : IContentSource
                     _log?.Info(Component, $"{content.PackageId}: {note}", id);
                 }
 
-                // The downloader checked every block and the whole file against the signed manifest; the content id in
-                // the policy is checked too, so a DP serving another version under the same name cannot slip through.
-                progress?.Report(new StepProgress(100, $"Verifying {content.PackageId}"));
-                if (!await VerifiedCopy.CheckAndMarkAsync(path, content, null, cancellationToken).ConfigureAwait(false))
+                // The downloader checked every block against the signed manifest, so the file's SHA-256 is the manifest's
+                // whole-file hash; that must be the content id in the policy, so a DP serving another version under the
+                // same name cannot slip through. (The file is not read and hashed again: on a 20 GB image that would be
+                // minutes of disk and CPU for nothing the block hashes did not already prove.)
+                if (!string.Equals(result.ContentId, content.ContentId, StringComparison.OrdinalIgnoreCase)
+                    || !await VerifiedCopy.MarkAsync(path, content, cancellationToken).ConfigureAwait(false))
                 {
                     File.Delete(path);
                     var wrong = $"{TransferPlan.Describe(content)} from {where} does not match the content id {content.ContentId} in the policy "

@@ -45,7 +45,17 @@ internal static class VerifiedCopy
             return false;
         }
 
-        if (!await HashEqualsAsync(path, content.ContentId, progress, cancellationToken).ConfigureAwait(false))
+        return await HashEqualsAsync(path, content.ContentId, progress, cancellationToken).ConfigureAwait(false)
+            && await MarkAsync(path, content, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Marks a complete file (no block map beside it, the content's length) that is known to be the content: every
+    /// block of it was checked against a signed manifest whose whole-file hash is the content id.
+    /// </summary>
+    public static async Task<bool> MarkAsync(string path, PolicyContent content, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path) || File.Exists(BlockMapFile.PathFor(path)) || new FileInfo(path).Length != content.Size)
         {
             return false;
         }
