@@ -6,6 +6,7 @@ namespace Deploycast.Multicast.Sending;
 public sealed partial class SenderSession
 {
     private static readonly TimeSpan ControlInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan SlowStartControlInterval = TimeSpan.FromMilliseconds(25); // slow start grows on every round of reports
     private static readonly TimeSpan SlowAfter = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan AckFor = TimeSpan.FromSeconds(1);
 
@@ -239,7 +240,7 @@ public sealed partial class SenderSession
             return;
         }
 
-        if (State == SessionState.Transferring && _reportsSinceControl && now - _lastControl >= Ticks(ControlInterval))
+        if (State == SessionState.Transferring && _reportsSinceControl && now - _lastControl >= Ticks(_rate.InSlowStart ? SlowStartControlInterval : ControlInterval))
         {
             ControlStep(now);
         }
