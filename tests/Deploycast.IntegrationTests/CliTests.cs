@@ -97,6 +97,37 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task SendPrepare_HashesAheadOfTime_SoTheSendThatFollowsStartsFromTheKeptManifest()
+    {
+        using var temp = new TempDirectory();
+        var source = temp.RandomFile("prepared.img", 1_500_000, 11);
+        var cache = new Dictionary<string, string> { ["XDG_CACHE_HOME"] = temp.File("cache") };
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(source)));
+
+        using (var prepare = CliProcess.Start(cache, ["send", source, "--prepare"]))
+        {
+            Assert.Equal(0, await prepare.WaitAsync(Timeout));
+            Assert.Contains("Manifest made and kept for prepared.img", prepare.Output, StringComparison.Ordinal);
+            Assert.Contains(expected, prepare.Output, StringComparison.Ordinal);
+        }
+
+        using (var again = CliProcess.Start(cache, ["send", source, "--prepare"]))
+        {
+            Assert.Equal(0, await again.WaitAsync(Timeout));
+            Assert.Contains("Manifest already kept for prepared.img", again.Output, StringComparison.Ordinal);
+        }
+
+        var endpoint = Endpoint();
+        using var receiver = CliProcess.Start(cache, ["receive", "--output", temp.File("copy.img"), "-v", .. endpoint]);
+        using var sender = CliProcess.Start(cache, ["send", source, "--max-wait", "30", .. endpoint]);
+        Assert.Equal(0, await sender.WaitAsync(Timeout));
+        Assert.Equal(0, await receiver.WaitAsync(Timeout));
+        Assert.Contains("using the manifest made when prepared.img was last sent", sender.Output, StringComparison.Ordinal);
+        Assert.Contains("final check", receiver.Output, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(source), File.ReadAllBytes(temp.File("copy.img")));
+    }
+
+    [Fact]
     public async Task Receive_WithTheWrongKey_ExitsNonZeroAndSaysWhy()
     {
         using var temp = new TempDirectory();
