@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Deploycast.Content.Library;
 using Deploycast.Protocol.Manifests;
 
 namespace Deploycast.Cli.Commands;
@@ -25,9 +26,9 @@ internal static class ManifestCache
         }
 
         TransferManifest manifest;
-        await using (var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
+        using (var handle = File.OpenHandle(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan))
         {
-            manifest = await TransferManifest.BuildAsync(stream, blockSize, progress, cancellationToken).ConfigureAwait(false);
+            manifest = await FileManifest.BuildAsync(handle, blockSize, progress, cancellationToken).ConfigureAwait(false);
         }
 
         TrySave(path, key, manifest);

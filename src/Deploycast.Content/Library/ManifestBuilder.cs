@@ -4,9 +4,10 @@ using Deploycast.Protocol.Manifests;
 namespace Deploycast.Content.Library;
 
 /// <summary>
-/// Hashes blocks from chunks as the import reads them, so the file is read once and its two hashes run in parallel
-/// (<see cref="TransferManifest.BuildAsync"/> reads its own stream and hashes on one thread); then makes the manifest
-/// with <see cref="TransferManifest.FromHashes"/>, whose own serializer gives the bytes that are signed and stored.
+/// Hashes blocks from chunks as the import (or <see cref="FileManifest"/>) reads them, so the file is read once and its
+/// two hashes run in parallel (<see cref="TransferManifest.BuildAsync"/> reads a stream and hashes on one thread); then
+/// makes the manifest with <see cref="TransferManifest.FromHashes"/>, whose own serializer gives the bytes that are
+/// signed and stored.
 /// </summary>
 internal sealed class ManifestBuilder
 {

@@ -94,90 +94,60 @@ public sealed class TransferManifest
     }
 
     /// <summary>
-    /// Reads <paramref name="source"/> to its end and hashes it block by block. The whole-file SHA-256 of each chunk
-    /// runs on another thread while this one hashes the chunk's blocks and reads the next, so the two hashes take
-    /// about the time of one on a machine with two cores.
+    /// Reads <paramref name="source"/> to its end and hashes it block by block, on one thread (for streams and tests; a
+    /// file on disk is hashed with both hashes in parallel by <c>Deploycast.Content.Library.FileManifest</c>).
     /// </summary>
-    /// <param name="progress">Called with the bytes hashed so far, about every 4 MiB.</param>
+    /// <param name="progress">Called with the bytes hashed so far, about every block.</param>
     public static async Task<TransferManifest> BuildAsync(Stream source, int blockSize, IProgress<long>? progress, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var hashes = new ArrayBufferWriter<byte>();
         var zeros = new List<byte>();
         var blocks = 0;
-        var chunkSize = Math.Max(1, (4 << 20) / blockSize) * blockSize;
-        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(chunkSize), ArrayPool<byte>.Shared.Rent(chunkSize)];
-        var wholeHashing = Task.CompletedTask;
+        var buffer = ArrayPool<byte>.Shared.Rent(blockSize);
         long total = 0;
         try
         {
-            for (var chunk = 0; ; chunk++)
+            while (true)
             {
-                // This buffer's previous chunk was hashed whole before the last chunk's hashing began.
-                var buffer = buffers[chunk & 1];
-                var filled = await ReadFullAsync(source, buffer.AsMemory(0, chunkSize), cancellationToken).ConfigureAwait(false);
+                var filled = await source.ReadAtLeastAsync(buffer.AsMemory(0, blockSize), blockSize, throwOnEndOfStream: false, cancellationToken)
+                    .ConfigureAwait(false);
                 if (filled == 0)
                 {
                     break;
                 }
 
-                await wholeHashing.ConfigureAwait(false); // chunks enter the whole-file hash in order
-                wholeHashing = Task.Run(() => whole.AppendData(buffer, 0, filled), cancellationToken);
-                for (var offset = 0; offset < filled; offset += blockSize)
+                var block = buffer.AsSpan(0, filled);
+                whole.AppendData(block);
+                SHA256.HashData(block, hashes.GetSpan(HashSize));
+                hashes.Advance(HashSize);
+                if ((blocks & 7) == 0)
                 {
-                    var block = buffer.AsSpan(offset, Math.Min(blockSize, filled - offset));
-                    SHA256.HashData(block, hashes.GetSpan(HashSize));
-                    hashes.Advance(HashSize);
-                    if ((blocks & 7) == 0)
-                    {
-                        zeros.Add(0);
-                    }
-
-                    if (!block.ContainsAnyExcept((byte)0))
-                    {
-                        zeros[^1] |= (byte)(0x80 >> (blocks & 7));
-                    }
-
-                    blocks++;
+                    zeros.Add(0);
                 }
 
+                if (!block.ContainsAnyExcept((byte)0))
+                {
+                    zeros[^1] |= (byte)(0x80 >> (blocks & 7));
+                }
+
+                blocks++;
                 total += filled;
                 progress?.Report(total);
-                if (filled < chunkSize)
+                if (filled < blockSize)
                 {
                     break;
                 }
             }
-
-            await wholeHashing.ConfigureAwait(false);
         }
         finally
         {
-            // A failed read leaves the hashing task to finish before its buffer goes back to the pool.
-            await wholeHashing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            ArrayPool<byte>.Shared.Return(buffers[0]);
-            ArrayPool<byte>.Shared.Return(buffers[1]);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         return new TransferManifest(total, blockSize, whole.GetHashAndReset(), hashes.WrittenSpan.ToArray(), [.. zeros]);
-    }
-
-    private static async Task<int> ReadFullAsync(Stream source, Memory<byte> destination, CancellationToken cancellationToken)
-    {
-        var filled = 0;
-        while (filled < destination.Length)
-        {
-            var read = await source.ReadAsync(destination[filled..], cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            filled += read;
-        }
-
-        return filled;
     }
 
     /// <summary>Most blocks a manifest can list: its serialized form must fit in one array.</summary>
