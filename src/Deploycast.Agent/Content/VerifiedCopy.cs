@@ -40,12 +40,8 @@ internal static class VerifiedCopy
     /// </summary>
     public static async Task<bool> CheckAndMarkAsync(string path, PolicyContent content, IProgress<long>? progress, CancellationToken cancellationToken)
     {
-        if (!File.Exists(path) || File.Exists(BlockMapFile.PathFor(path)) || new FileInfo(path).Length != content.Size)
-        {
-            return false;
-        }
-
-        return await HashEqualsAsync(path, content.ContentId, progress, cancellationToken).ConfigureAwait(false)
+        return IsComplete(path, content)
+            && await HashEqualsAsync(path, content.ContentId, progress, cancellationToken).ConfigureAwait(false)
             && await MarkAsync(path, content, cancellationToken).ConfigureAwait(false);
     }
 
@@ -55,7 +51,7 @@ internal static class VerifiedCopy
     /// </summary>
     public static async Task<bool> MarkAsync(string path, PolicyContent content, CancellationToken cancellationToken)
     {
-        if (!File.Exists(path) || File.Exists(BlockMapFile.PathFor(path)) || new FileInfo(path).Length != content.Size)
+        if (!IsComplete(path, content))
         {
             return false;
         }
@@ -65,6 +61,10 @@ internal static class VerifiedCopy
         File.Move(marker + ".tmp", marker, overwrite: true);
         return true;
     }
+
+    /// <summary>The file is there, has no block map beside it (no download of it is under way) and the content's length.</summary>
+    private static bool IsComplete(string path, PolicyContent content) =>
+        File.Exists(path) && !File.Exists(BlockMapFile.PathFor(path)) && new FileInfo(path).Length == content.Size;
 
     /// <summary>Whether the SHA-256 of the file is <paramref name="contentId"/> (hex, any case).</summary>
     public static async Task<bool> HashEqualsAsync(string path, string contentId, IProgress<long>? progress, CancellationToken cancellationToken)

@@ -34,10 +34,9 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
     private TransferManifest? _manifest;
     private byte[]? _readBack;
 
-    // Per file block: the checksum of a block written ahead of the prefix, and blocks an earlier run left.
+    // Per file block: how it is checked when the prefix reaches it, and the checksum of a block written ahead of it.
+    private ReadBack[] _readBackCheck = [];
     private ulong[] _checksums = [];
-    private bool[] _hasChecksum = [];
-    private bool[] _fromEarlierRun = [];
 
     public FileReceiverStore(string outputPath)
     {
@@ -70,9 +69,8 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         var resumed = BlockMapFile.TryLoad(_mapPath, manifestHash, out _, out var verified, out _)
             && verified.Length == manifest.BlockCount && File.Exists(_path);
         _verified = resumed ? verified : new bool[manifest.BlockCount];
-        _fromEarlierRun = resumed ? (bool[])verified.Clone() : new bool[manifest.BlockCount];
+        _readBackCheck = _verified.Select(v => v ? ReadBack.BlockHash : ReadBack.None).ToArray();
         _checksums = new ulong[manifest.BlockCount];
-        _hasChecksum = new bool[manifest.BlockCount];
         var directory = Path.GetDirectoryName(_path);
         if (!string.IsNullOrEmpty(directory))
         {
@@ -121,18 +119,17 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
     {
         RandomAccess.Write(_handle!, data, offset);
         _verified[fileBlock] = true;
-        _fromEarlierRun[fileBlock] = false;
         _dirty = true;
         if (fileBlock == _prefixBlocks)
         {
-            _hasChecksum[fileBlock] = false;
+            _readBackCheck[fileBlock] = ReadBack.None;
             _prefixBlocks++;
             AdvancePrefix();
         }
         else
         {
             _checksums[fileBlock] = BlockChecksum.Compute(data);
-            _hasChecksum[fileBlock] = true;
+            _readBackCheck[fileBlock] = ReadBack.Checksum;
         }
     }
 
@@ -147,20 +144,22 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         while (_prefixBlocks < manifest.BlockCount && _verified[_prefixBlocks])
         {
             var block = _prefixBlocks;
-            if (_hasChecksum[block] || _fromEarlierRun[block])
+            var check = _readBackCheck[block];
+            if (check != ReadBack.None)
             {
                 var length = manifest.BlockLength(block);
                 _readBack ??= GC.AllocateUninitializedArray<byte>(manifest.BlockSize);
                 var data = _readBack.AsSpan(0, length);
                 ReadExactly(data, (long)block * manifest.BlockSize);
-                var good = _hasChecksum[block]
+                var good = check == ReadBack.Checksum
                     ? BlockChecksum.Compute(data) == _checksums[block]
                     : manifest.IsZeroBlock(block) ? !data.ContainsAnyExcept((byte)0) : manifest.VerifyBlock(block, data);
-                _hasChecksum[block] = false;
-                _fromEarlierRun[block] = false;
+                _readBackCheck[block] = ReadBack.None;
                 if (!good)
                 {
+                    // What the disk returned is not what was written: drop the mark (the next checkpoint saves that).
                     _verified[block] = false;
+                    _dirty = true;
                     return;
                 }
             }
@@ -272,5 +271,18 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         }
 
         _handle?.Dispose();
+    }
+
+    /// <summary>How a marked block is checked when the prefix reaches it.</summary>
+    private enum ReadBack : byte
+    {
+        /// <summary>Not read back: written in order, just after its SHA-256 was checked (or a zero block this run filled).</summary>
+        None,
+
+        /// <summary>Written ahead of the prefix: read back and compared with its write-time checksum.</summary>
+        Checksum,
+
+        /// <summary>Left by an earlier run: read back and checked against its SHA-256 (or that it is all zeros).</summary>
+        BlockHash,
     }
 }
