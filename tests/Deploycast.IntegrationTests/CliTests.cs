@@ -97,6 +97,50 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Send_AnImageChangedInPlaceBehindTheKeptManifest_StopsWithTheReason_AndHashesAgainNextTime()
+    {
+        using var temp = new TempDirectory();
+        var source = temp.RandomFile("lab.img", 3_000_000, 12);
+        var cache = new Dictionary<string, string> { ["XDG_CACHE_HOME"] = temp.File("cache") };
+        using (var prepare = CliProcess.Start(cache, ["send", source, "--prepare"]))
+        {
+            Assert.Equal(0, await prepare.WaitAsync(Timeout));
+        }
+
+        // One byte in the middle changes, and the modification time is put back: the kept manifest still looks
+        // current, so only the sender's check of what it reads (against the block checksums kept with the manifest)
+        // can notice.
+        var stamp = File.GetLastWriteTimeUtc(source);
+        using (var stream = new FileStream(source, FileMode.Open, FileAccess.ReadWrite))
+        {
+            stream.Position = 1_500_000;
+            var original = stream.ReadByte();
+            stream.Position = 1_500_000;
+            stream.WriteByte((byte)(original ^ 0xFF));
+        }
+
+        File.SetLastWriteTimeUtc(source, stamp);
+        var endpoint = Endpoint();
+        using (var receiver = CliProcess.Start(cache, ["receive", "--output", temp.File("copy.img"), .. endpoint]))
+        using (var sender = CliProcess.Start(cache, ["send", source, "--max-wait", "30", .. endpoint]))
+        {
+            Assert.Equal(1, await sender.WaitAsync(Timeout));
+            Assert.NotEqual(0, await receiver.WaitAsync(Timeout));
+            Assert.Contains("using the manifest made when lab.img was last sent", sender.Output, StringComparison.Ordinal);
+            Assert.Contains("the source changed after it was hashed", sender.Output, StringComparison.Ordinal);
+        }
+
+        // The stale entry was dropped: the next send hashes the image as it is now, and its copy is that.
+        endpoint = Endpoint();
+        using var again = CliProcess.Start(cache, ["receive", "--output", temp.File("again.img"), .. endpoint]);
+        using var resend = CliProcess.Start(cache, ["send", source, "--max-wait", "30", .. endpoint]);
+        Assert.Equal(0, await resend.WaitAsync(Timeout));
+        Assert.Equal(0, await again.WaitAsync(Timeout));
+        Assert.DoesNotContain("using the manifest made when", resend.Output, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(source), File.ReadAllBytes(temp.File("again.img")));
+    }
+
+    [Fact]
     public async Task SendPrepare_HashesAheadOfTime_SoTheSendThatFollowsStartsFromTheKeptManifest()
     {
         using var temp = new TempDirectory();

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Deploycast.Multicast.Storage;
+using Deploycast.Protocol.Manifests;
 
 namespace Deploycast.Multicast.Tests;
 

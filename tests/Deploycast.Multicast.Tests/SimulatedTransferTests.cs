@@ -296,10 +296,13 @@ public sealed class SimulatedTransferTests
         Assert.True(transfer.Sender.IsFinished);
     }
 
-    [Fact]
-    public void SourceChangedDuringTheSession_SenderEndsWithAClearReason_AndNothingWrongIsWritten()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SourceChangedDuringTheSession_SenderEndsWithAClearReason_AndNothingWrongIsWritten(bool senderChecksums)
     {
-        using var transfer = Start(6_000_000, 19, SenderOptions.Default with { MaxRate = 10_000_000 });
+        // The sender checks its reads with the manifest's SHA-256, or with checksums taken when it was hashed.
+        using var transfer = new SimulatedTransfer(Content(6_000_000, 19), SenderOptions.Default with { MaxRate = 10_000_000 }, 19, senderChecksums: senderChecksums);
         var receiver = transfer.AddReceiver(LinkProfile.Perfect);
         transfer.Run(TimeSpan.FromSeconds(1));
 

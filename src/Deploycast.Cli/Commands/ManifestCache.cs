@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using Deploycast.Content.Library;
@@ -8,15 +9,17 @@ namespace Deploycast.Cli.Commands;
 /// <summary>
 /// Keeps the manifest of a file that was sent before, so sending the same image again does not re-read and hash
 /// it (minutes for a 20 GB image). An entry is used only for the same full path, size, last-write time and block
-/// size; the sender also checks every block it reads against the manifest and stops if the file changed anyway.
+/// size; the sender also checks every block it reads against the entry (the block checksums kept with the manifest)
+/// and stops if the file changed anyway.
 /// Entries live in <c>$XDG_CACHE_HOME/deploycast/manifests</c> (default <c>~/.cache/...</c>); a cache that cannot be
 /// written is skipped silently.
 /// </summary>
 internal static class ManifestCache
 {
-    private static ReadOnlySpan<byte> Magic => "DCMC1\n"u8;
+    // Version 2 keeps the block checksums after the manifest; a version 1 entry is rebuilt once.
+    private static ReadOnlySpan<byte> Magic => "DCMC2\n"u8;
 
-    public static async Task<(TransferManifest Manifest, bool FromCache)> LoadOrBuildAsync(FileInfo file, int blockSize, IProgress<long>? progress, CancellationToken cancellationToken)
+    public static async Task<(HashedFile File, bool FromCache)> LoadOrBuildAsync(FileInfo file, int blockSize, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         var key = Key(file, blockSize);
         var path = EntryPath(file);
@@ -25,14 +28,14 @@ internal static class ManifestCache
             return (cached, true);
         }
 
-        TransferManifest manifest;
+        HashedFile hashed;
         using (var handle = File.OpenHandle(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan))
         {
-            manifest = await FileManifest.BuildAsync(handle, blockSize, progress, cancellationToken).ConfigureAwait(false);
+            hashed = await FileManifest.BuildAsync(handle, blockSize, progress, cancellationToken).ConfigureAwait(false);
         }
 
-        TrySave(path, key, manifest);
-        return (manifest, false);
+        TrySave(path, key, hashed);
+        return (hashed, false);
     }
 
     /// <summary>Drops the file's entry (the sender found the file no longer matches it).</summary>
@@ -68,7 +71,9 @@ internal static class ManifestCache
         return Path.Combine(root, "deploycast", "manifests", name + ".dcmf");
     }
 
-    private static TransferManifest? TryLoad(string path, ReadOnlySpan<byte> key)
+    // Entry: magic, key, SHA-256 of the body; body: u32 manifest length, the manifest, then one u64 checksum per block
+    // (little-endian).
+    private static HashedFile? TryLoad(string path, ReadOnlySpan<byte> key)
     {
         try
         {
@@ -86,7 +91,31 @@ internal static class ManifestCache
                 return null;
             }
 
-            return TransferManifest.TryParse(body, out _);
+            if (body.Length < sizeof(uint))
+            {
+                return null;
+            }
+
+            var manifestLength = BinaryPrimitives.ReadUInt32LittleEndian(body);
+            if (manifestLength > body.Length - sizeof(uint))
+            {
+                return null;
+            }
+
+            var manifest = TransferManifest.TryParse(body.Slice(sizeof(uint), (int)manifestLength), out _);
+            var rest = body[(sizeof(uint) + (int)manifestLength)..];
+            if (manifest is null || rest.Length != manifest.BlockCount * sizeof(ulong))
+            {
+                return null;
+            }
+
+            var checksums = new ulong[manifest.BlockCount];
+            for (var i = 0; i < checksums.Length; i++)
+            {
+                checksums[i] = BinaryPrimitives.ReadUInt64LittleEndian(rest[(i * sizeof(ulong))..]);
+            }
+
+            return new HashedFile(manifest, checksums);
         }
         catch (IOException)
         {
@@ -98,11 +127,19 @@ internal static class ManifestCache
         }
     }
 
-    private static void TrySave(string path, ReadOnlySpan<byte> key, TransferManifest manifest)
+    private static void TrySave(string path, ReadOnlySpan<byte> key, HashedFile hashed)
     {
         try
         {
-            var body = manifest.Serialize();
+            var manifest = hashed.Manifest.Serialize();
+            var body = new byte[sizeof(uint) + manifest.Length + (hashed.BlockChecksums.Length * sizeof(ulong))];
+            BinaryPrimitives.WriteUInt32LittleEndian(body, (uint)manifest.Length);
+            manifest.CopyTo(body, sizeof(uint));
+            for (var i = 0; i < hashed.BlockChecksums.Length; i++)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(body.AsSpan(sizeof(uint) + manifest.Length + (i * sizeof(ulong))), hashed.BlockChecksums[i]);
+            }
+
             var bytes = new byte[Magic.Length + key.Length + 32 + body.Length];
             Magic.CopyTo(bytes);
             key.CopyTo(bytes.AsSpan(Magic.Length));

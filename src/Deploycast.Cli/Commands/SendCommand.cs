@@ -108,12 +108,15 @@ internal static class SendCommand
             Name = file.Name.Length <= 200 ? file.Name : file.Name[..200],
         };
 
-        using var content = new FileSenderContent(file.FullName);
         var hashed = 0L;
-        var (manifest, fromCache) = await ConsoleOutput.WithProgressAsync(
+        var (hashedFile, fromCache) = await ConsoleOutput.WithProgressAsync(
             "Hashing",
             Task.Run(() => ManifestCache.LoadOrBuildAsync(file, SenderSession.BlockSizeFor(options), new Progress<long>(v => Volatile.Write(ref hashed, v)), cancellationToken), cancellationToken),
-            () => ((double)Volatile.Read(ref hashed) / Math.Max(1, content.Length), $"Hashing {file.Name}")).ConfigureAwait(false);
+            () => ((double)Volatile.Read(ref hashed) / Math.Max(1, file.Length), $"Hashing {file.Name}")).ConfigureAwait(false);
+        var manifest = hashedFile.Manifest;
+
+        // Reads are checked against the checksums taken while hashing (a file changed since is caught either way).
+        using var content = new FileSenderContent(file.FullName, hashedFile.BlockChecksums);
         if (prepareOnly)
         {
             Console.Out.WriteLine($"{(fromCache ? "Manifest already kept" : "Manifest made and kept")} for {file.Name} ({RateParser.FormatBytes(content.Length)}, {manifest.BlockCount} blocks, SHA-256 {Convert.ToHexStringLower(manifest.FileHash)}); the next send of it starts at once");

@@ -15,15 +15,21 @@ internal sealed class ManifestBuilder
     private readonly byte[] _zeroBlockHash;
     private byte[] _hashes;
     private byte[] _zeroMap;
+    private ulong[]? _checksums;
     private int _blocks;
 
-    public ManifestBuilder(int blockSize, long expectedSize)
+    /// <param name="blockSize">Bytes per block.</param>
+    /// <param name="expectedSize">The file's size, to size the tables (a file that grows is still hashed right).</param>
+    /// <param name="checksums">Also take a <see cref="BlockChecksum"/> of every block that is not all zeros, for a
+    /// sender that checks its reads with them (<see cref="BlockChecksums"/>).</param>
+    public ManifestBuilder(int blockSize, long expectedSize, bool checksums = false)
     {
         _blockSize = blockSize;
         _zeroBlockHash = SHA256.HashData(new byte[blockSize]);
         var blocks = (int)Math.Min(int.MaxValue / TransferManifest.HashSize, Math.Max(1, (expectedSize + blockSize - 1) / blockSize));
         _hashes = new byte[blocks * TransferManifest.HashSize];
         _zeroMap = new byte[(blocks + 7) / 8];
+        _checksums = checksums ? new ulong[blocks] : null;
     }
 
     /// <summary>Blocks hashed so far.</summary>
@@ -51,6 +57,11 @@ internal sealed class ManifestBuilder
             }
 
             SHA256.HashData(block, hash);
+            if (_checksums is not null)
+            {
+                _checksums[_blocks] = BlockChecksum.Compute(block);
+            }
+
             _blocks++;
         }
     }
@@ -63,6 +74,10 @@ internal sealed class ManifestBuilder
         fileHash,
         _zeroMap.AsSpan(0, (_blocks + 7) / 8));
 
+    /// <summary>The checksum of every block hashed (0 for all-zero blocks, which are never read to be sent), or an
+    /// empty array when the builder was made without checksums.</summary>
+    public ulong[] BlockChecksums() => _checksums is null ? [] : _checksums.AsSpan(0, _blocks).ToArray();
+
     private void EnsureCapacity(int blocks)
     {
         if (blocks * TransferManifest.HashSize <= _hashes.Length)
@@ -74,5 +89,9 @@ internal sealed class ManifestBuilder
         var capacity = Math.Max(blocks, _hashes.Length / TransferManifest.HashSize * 2);
         Array.Resize(ref _hashes, capacity * TransferManifest.HashSize);
         Array.Resize(ref _zeroMap, (capacity + 7) / 8);
+        if (_checksums is not null)
+        {
+            Array.Resize(ref _checksums, capacity);
+        }
     }
 }

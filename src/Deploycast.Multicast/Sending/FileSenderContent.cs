@@ -6,11 +6,16 @@ namespace Deploycast.Multicast.Sending;
 public sealed class FileSenderContent : ISenderContent, IDisposable
 {
     private readonly SafeFileHandle _handle;
+    private readonly ulong[]? _checksums;
 
-    public FileSenderContent(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="checksums">The <see cref="Protocol.Manifests.BlockChecksum"/> of each block, taken when the file was
+    /// hashed for its manifest (0 for all-zero blocks), or null: then the sender checks its reads with SHA-256.</param>
+    public FileSenderContent(string path, ulong[]? checksums = null)
     {
         _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
         Length = RandomAccess.GetLength(_handle);
+        _checksums = checksums is { Length: > 0 } ? checksums : null;
     }
 
     public long Length { get; }
@@ -29,6 +34,9 @@ public sealed class FileSenderContent : ISenderContent, IDisposable
             offset += read;
         }
     }
+
+    /// <inheritdoc />
+    public ulong? ChecksumOf(int block) => _checksums is not null && (uint)block < (uint)_checksums.Length ? _checksums[block] : null;
 
     public void Dispose() => _handle.Dispose();
 }

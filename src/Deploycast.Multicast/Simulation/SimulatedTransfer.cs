@@ -17,7 +17,13 @@ public sealed class SimulatedTransfer : IDisposable
     private readonly byte[] _buffer = new byte[Protocol.Packets.PacketHeader.MaxDatagramSize];
     private int _actionOrder;
 
-    public SimulatedTransfer(byte[] content, SenderOptions senderOptions, int seed, LinkProfile? sharedLink = null)
+    /// <param name="content">The file to send.</param>
+    /// <param name="senderOptions">The sender's options.</param>
+    /// <param name="seed">Seeds the network's randomness and the sender's.</param>
+    /// <param name="sharedLink">A link all receivers share (a bottleneck before their own links), or null.</param>
+    /// <param name="senderChecksums">Give the sender block checksums to check its reads with (as <c>deploycast send</c>
+    /// does), instead of the manifest's SHA-256.</param>
+    public SimulatedTransfer(byte[] content, SenderOptions senderOptions, int seed, LinkProfile? sharedLink = null, bool senderChecksums = false)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(senderOptions);
@@ -26,7 +32,10 @@ public sealed class SimulatedTransfer : IDisposable
         Network = new InMemoryNetwork(seed, sharedLink);
         var manifest = TransferManifest.BuildAsync(new MemoryStream(content), SenderSession.BlockSizeFor(senderOptions), null, CancellationToken.None)
             .GetAwaiter().GetResult();
-        Sender = new SenderSession(manifest, new MemorySenderContent(content), senderOptions with { RandomSeed = senderOptions.RandomSeed ?? seed }, Clock);
+        var checksums = senderChecksums
+            ? Enumerable.Range(0, manifest.BlockCount).Select(b => BlockChecksum.Compute(content.AsSpan((int)((long)b * manifest.BlockSize), manifest.BlockLength(b)))).ToArray()
+            : null;
+        Sender = new SenderSession(manifest, new MemorySenderContent(content, checksums), senderOptions with { RandomSeed = senderOptions.RandomSeed ?? seed }, Clock);
         Seed = seed;
     }
 

@@ -1,17 +1,19 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace Deploycast.Multicast.Storage;
+namespace Deploycast.Protocol.Manifests;
 
 /// <summary>
-/// A fast 64-bit checksum of a block as it was written, so the block can be read back later and compared without
-/// hashing it again. It detects accidental change (a disk or cache that returns other bytes); it is not a security
-/// check: the block's SHA-256 was checked against the signed manifest before it was written.
+/// A fast 64-bit checksum of a block, taken when its bytes were last known good, so that a later read of the same block
+/// can be compared without hashing it with SHA-256 again: the receiver reads back what it wrote, and the sender checks
+/// what it reads against checksums taken when the manifest was made. It detects accidental change (a disk or cache
+/// that returns other bytes, a file changed in place); it is not a security check, which is the manifest's SHA-256.
 /// Four CRC-32C lanes run over the four quarters of the block (the CPU's CRC instruction where there is one), so
 /// their dependency chains overlap; on this machine it runs at several GB/s, against about 1.2 GB/s for SHA-256.
 /// </summary>
-internal static class BlockChecksum
+public static class BlockChecksum
 {
+    /// <summary>The checksum of <paramref name="data"/> (its length included).</summary>
     public static ulong Compute(ReadOnlySpan<byte> data)
     {
         var words = MemoryMarshal.Cast<byte, ulong>(data);
