@@ -160,7 +160,12 @@ public sealed partial class ReceiverSession : IDisposable
     /// Handles one datagram from the group (decrypted in place). Returns true when it was a valid packet of the
     /// session's sender, whose address is then where statuses go.
     /// </summary>
-    public bool OnDatagram(Span<byte> datagram, long now)
+    /// <param name="datagram">The datagram.</param>
+    /// <param name="now">The time it is handled.</param>
+    /// <param name="arrival">When it reached this host, if the transport knows (the kernel's receive timestamp), else 0.
+    /// The receive rate reported to the sender is measured with it, so it shows what the network delivered, not when
+    /// this process got round to reading it.</param>
+    public bool OnDatagram(Span<byte> datagram, long now, long arrival = 0)
     {
         DrainFinished(now);
         if (IsFinished)
@@ -168,7 +173,7 @@ public sealed partial class ReceiverSession : IDisposable
             return false;
         }
 
-        var error = HandleDatagram(datagram, now);
+        var error = HandleDatagram(datagram, now, arrival != 0 ? arrival : now);
         if (error != PacketError.None)
         {
             _dropsByReason[(int)error]++;
@@ -270,7 +275,7 @@ public sealed partial class ReceiverSession : IDisposable
         }
     }
 
-    private PacketError HandleDatagram(Span<byte> datagram, long now)
+    private PacketError HandleDatagram(Span<byte> datagram, long now, long arrival)
     {
         var error = PacketHeader.TryRead(datagram, out var header);
         if (error != PacketError.None)
@@ -355,7 +360,7 @@ public sealed partial class ReceiverSession : IDisposable
         }
 
         _lastFromSender = now;
-        _stats.OnSenderPacket(header.Sequence, datagram.Length);
+        _stats.OnSenderPacket(header.Sequence, datagram.Length, arrival);
         switch (header.Type)
         {
             case PacketType.Announce:
