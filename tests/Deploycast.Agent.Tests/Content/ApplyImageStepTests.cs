@@ -143,5 +143,8 @@ public sealed class ApplyImageStepTests
             progress?.Report(new StepProgress(50, "fake download"));
             return Task.FromResult(path!);
         }
+
+        public Task<Stream> OpenStreamAsync(PolicyDeployment deployment, PolicyContent content, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("this fake serves downloaded files only");
     }
 }
