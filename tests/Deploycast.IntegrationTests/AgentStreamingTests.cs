@@ -21,10 +21,7 @@ public sealed class AgentStreamingTests
     {
         await using var site = await AgentContentSite.StartAsync();
         var image = RawImageWithHoles(site.Server.Directory.File("lab.img"), 12 << 20, seed: 11);
-        var packageId = await site.ImportAsync(image, ImageType.Raw);
-        var (deviceId, credential) = await site.RegisterDeviceAsync("minint-stream");
-        await site.DeployAsync(deviceId, ContentOption.AccessDirectly, allowUnicastFallback: true, packageId);
-        var policy = await site.PolicyAsync(credential);
+        var (packageId, credential, policy) = await DeployDirectlyAsync(site, image, ImageType.Raw, "minint-stream");
         var zeroBytes = site.Server.Role.Library.List().Single().Manifest.ZeroBytes;
         Assert.True(zeroBytes > 0, "the image must have all-zero blocks for this test to mean anything");
 
@@ -58,10 +55,7 @@ public sealed class AgentStreamingTests
         var bytes = new byte[(7 << 20) + 12345];
         new Random(12).NextBytes(bytes);
         await File.WriteAllBytesAsync(file, bytes);
-        var packageId = await site.ImportAsync(file, ImageType.File);
-        var (deviceId, credential) = await site.RegisterDeviceAsync("minint-file");
-        await site.DeployAsync(deviceId, ContentOption.AccessDirectly, allowUnicastFallback: true, packageId);
-        var policy = await site.PolicyAsync(credential);
+        var (packageId, credential, policy) = await DeployDirectlyAsync(site, file, ImageType.File, "minint-file");
 
         using var work = new TempDirectory();
         var folder = work.File("Drivers");
@@ -84,10 +78,7 @@ public sealed class AgentStreamingTests
         var bytes = new byte[12 << 20];
         new Random(13).NextBytes(bytes);
         await File.WriteAllBytesAsync(image, bytes);
-        var packageId = await site.ImportAsync(image, ImageType.Raw);
-        var (deviceId, credential) = await site.RegisterDeviceAsync("minint-badblock");
-        await site.DeployAsync(deviceId, ContentOption.AccessDirectly, allowUnicastFallback: true, packageId);
-        var policy = await site.PolicyAsync(credential);
+        var (packageId, credential, policy) = await DeployDirectlyAsync(site, image, ImageType.Raw, "minint-badblock");
 
         // Change one byte far past the first range, and put the file's time back, so the DP still takes it for the
         // validated content and serves it: only the agent's block check can catch it.
@@ -119,10 +110,7 @@ public sealed class AgentStreamingTests
     {
         await using var site = await AgentContentSite.StartAsync();
         var image = RawImageWithHoles(site.Server.Directory.File("lab.img"), 4 << 20, seed: 14);
-        var packageId = await site.ImportAsync(image, ImageType.Raw);
-        var (deviceId, credential) = await site.RegisterDeviceAsync("minint-409");
-        await site.DeployAsync(deviceId, ContentOption.AccessDirectly, allowUnicastFallback: true, packageId);
-        var policy = await site.PolicyAsync(credential);
+        var (packageId, credential, policy) = await DeployDirectlyAsync(site, image, ImageType.Raw, "minint-409");
         var item = site.Server.Role.Library.List().Single();
         CorruptKeepingTime(item.DataPath, 100_000);
         var report = await site.Server.Role.ValidateContentAsync(null, CancellationToken.None);
@@ -145,10 +133,7 @@ public sealed class AgentStreamingTests
     {
         await using var site = await AgentContentSite.StartAsync();
         var image = RawImageWithHoles(site.Server.Directory.File("lab.img"), 2 << 20, seed: 15);
-        var packageId = await site.ImportAsync(image, ImageType.Raw);
-        var (deviceId, credential) = await site.RegisterDeviceAsync("minint-403");
-        await site.DeployAsync(deviceId, ContentOption.AccessDirectly, allowUnicastFallback: true, packageId);
-        var policy = await site.PolicyAsync(credential);
+        var (packageId, credential, policy) = await DeployDirectlyAsync(site, image, ImageType.Raw, "minint-403");
         var deployment = Assert.Single(policy.Deployments);
 
         // The policy still says the package may travel by HTTP; the DP, where it is now multicast-only, says no.
@@ -229,14 +214,23 @@ public sealed class AgentStreamingTests
     private static void CorruptKeepingTime(string path, long offset)
     {
         var time = File.GetLastWriteTimeUtc(path);
-        using (var data = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite))
         {
-            data.Position = offset;
-            var b = data.ReadByte();
-            data.Position = offset;
-            data.WriteByte((byte)(b ^ 0x40));
+            var one = new byte[1];
+            RandomAccess.Read(handle, one, offset);
+            one[0] ^= 0x40;
+            RandomAccess.Write(handle, one, offset);
         }
 
         File.SetLastWriteTimeUtc(path, time);
+    }
+
+    /// <summary>Imports <paramref name="path"/>, registers a device and deploys the package to it to be accessed directly; the device's policy.</summary>
+    private static async Task<(string PackageId, string Credential, DevicePolicy Policy)> DeployDirectlyAsync(AgentContentSite site, string path, ImageType type, string deviceName)
+    {
+        var packageId = await site.ImportAsync(path, type);
+        var (deviceId, credential) = await site.RegisterDeviceAsync(deviceName);
+        await site.DeployAsync(deviceId, ContentOption.AccessDirectly, allowUnicastFallback: true, packageId);
+        return (packageId, credential, await site.PolicyAsync(credential));
     }
 }
