@@ -190,7 +190,7 @@ public sealed class PackageContentStream : Stream
         return CopyOut(buffer.Span);
     }
 
-    /// <summary>Not supported: nothing to flush on a read-only stream.</summary>
+    /// <summary>Does nothing: a read-only stream has nothing to flush.</summary>
     public override void Flush()
     {
     }
