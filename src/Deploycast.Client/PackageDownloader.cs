@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using Deploycast.Content.Signing;
 using Deploycast.Multicast.Receiving;
 using Deploycast.Multicast.Storage;
 using Deploycast.Multicast.Transport;
@@ -55,13 +53,11 @@ public sealed record DownloadOptions
 /// </summary>
 public sealed class PackageDownloader(DistributionPointClient client, DownloadOptions options)
 {
-    private const int BlocksPerRange = 32;
-
     public async Task<DownloadResult> DownloadAsync(string packageId, int version, string outputPath, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
         var start = TimeProvider.System.GetTimestamp();
         var notes = new List<string>();
-        var (manifest, manifestBytes) = await FetchManifestAsync(packageId, version, cancellationToken).ConfigureAwait(false);
+        var (manifest, manifestBytes) = await DistributionPointContent.FetchManifestAsync(client, packageId, version, options.SiteKeyFingerprint, cancellationToken).ConfigureAwait(false);
         var manifestHash = SHA256.HashData(manifestBytes);
         long byMulticast = 0;
         var waited = TimeSpan.Zero;
@@ -76,7 +72,7 @@ public sealed class PackageDownloader(DistributionPointClient client, DownloadOp
         {
             // Not a session client: the content address is fixed, and the DP refuses it for multicast-only packages.
             notes.Add("unicast: multicast skipped on request");
-            var url = $"/api/v1/dp/content/{Uri.EscapeDataString(packageId)}/{version}";
+            var url = DistributionPointContent.ContentUrl(packageId, version);
             return await UnicastAsync(url, manifest, manifestBytes, manifestHash, outputPath, 0, start, notes, "unicast", progress, cancellationToken).ConfigureAwait(false);
         }
 
@@ -179,26 +175,6 @@ public sealed class PackageDownloader(DistributionPointClient client, DownloadOp
         }
     }
 
-    private async Task<(TransferManifest Manifest, byte[] Bytes)> FetchManifestAsync(string packageId, int version, CancellationToken cancellationToken)
-    {
-        var info = await client.GetInfoAsync(cancellationToken).ConfigureAwait(false);
-        var spki = Convert.FromBase64String(info.SiteKeySpki);
-        if (options.SiteKeyFingerprint is { } expected && !string.Equals(Convert.ToHexStringLower(SHA256.HashData(spki)), expected.ToLowerInvariant(), StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException($"the distribution point publishes site key {info.SiteKeyFingerprint}, not the expected {expected}");
-        }
-
-        var (bytes, signature) = await client.GetManifestAsync($"/api/v1/dp/content/{Uri.EscapeDataString(packageId)}/{version}/manifest", cancellationToken).ConfigureAwait(false);
-        if (!ManifestSignature.Verify(spki, bytes, signature))
-        {
-            throw new InvalidOperationException($"the manifest of {packageId} v{version} is not signed by the site key {info.SiteKeyFingerprint}; nothing is downloaded");
-        }
-
-        var manifest = TransferManifest.TryParse(bytes, out var error)
-            ?? throw new InvalidOperationException($"the manifest of {packageId} v{version} cannot be read: {error}");
-        return (manifest, bytes);
-    }
-
     private async Task<ReceiverResult> ReceiveAsync(SessionParameters session, byte[] manifestHash, string outputPath, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
         using var store = new FileReceiverStore(outputPath);
@@ -235,7 +211,7 @@ public sealed class PackageDownloader(DistributionPointClient client, DownloadOp
         store.Begin(manifestHash, manifestBytes, manifest, 0);
         long byUnicast = 0;
         var done = Enumerable.Range(0, manifest.BlockCount).Where(b => have[b] || manifest.IsZeroBlock(b)).Sum(b => (long)manifest.BlockLength(b));
-        var buffer = new byte[manifest.BlockSize * BlocksPerRange];
+        var buffer = new byte[manifest.BlockSize * DistributionPointContent.BlocksPerRange];
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var block = 0;
@@ -248,7 +224,7 @@ public sealed class PackageDownloader(DistributionPointClient client, DownloadOp
                 }
 
                 var first = block;
-                while (block < manifest.BlockCount && block - first < BlocksPerRange && !have[block] && !manifest.IsZeroBlock(block))
+                while (block < manifest.BlockCount && block - first < DistributionPointContent.BlocksPerRange && !have[block] && !manifest.IsZeroBlock(block))
                 {
                     block++;
                 }
@@ -256,7 +232,7 @@ public sealed class PackageDownloader(DistributionPointClient client, DownloadOp
                 var from = (long)first * manifest.BlockSize;
                 var to = Math.Min(manifest.FileSize, (long)block * manifest.BlockSize) - 1;
                 var length = (int)(to - from + 1);
-                await FetchRangeAsync(contentUrl, manifest, from, to, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                await DistributionPointContent.FetchRangeAsync(client, contentUrl, manifest.FileSize, from, to, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
                 for (var b = first; b < block; b++)
                 {
                     var offset = (long)b * manifest.BlockSize;
@@ -292,20 +268,6 @@ public sealed class PackageDownloader(DistributionPointClient client, DownloadOp
         }
 
         throw new IOException($"{outputPath} does not match the manifest after three attempts; the disk may be failing");
-    }
-
-    private async Task FetchRangeAsync(string contentUrl, TransferManifest manifest, long from, long to, Memory<byte> destination, CancellationToken cancellationToken)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, contentUrl.TrimStart('/'));
-        request.Headers.Range = new RangeHeaderValue(from, to);
-        using var response = await client.SendAsync(request, cancellationToken, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.PartialContent && !(from == 0 && to == manifest.FileSize - 1))
-        {
-            throw new InvalidDataException($"the distribution point answered a range request with {(int)response.StatusCode} instead of 206");
-        }
-
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await stream.ReadExactlyAsync(destination, cancellationToken).ConfigureAwait(false);
     }
 
     private static TimeSpan Elapsed(long start) => TimeProvider.System.GetElapsedTime(start);

@@ -233,7 +233,7 @@ public sealed class AgentContentTests
         Assert.Contains("Image index 3 does not exist", result.Message, StringComparison.Ordinal);
     }
 
-    private static async Task<StepResult> RunApplyAsync(AgentContentSite site, TempDirectory work, string credential, DevicePolicy policy,
+    internal static async Task<StepResult> RunApplyAsync(AgentContentSite site, TempDirectory work, string credential, DevicePolicy policy,
         Dictionary<string, string> parameters, IProgress<StepProgress> progress)
     {
         var deployment = Assert.Single(policy.Deployments);
@@ -255,7 +255,7 @@ public sealed class AgentContentTests
     }
 
     /// <summary>Random data with all-zero stretches, which the DP never sends and the agent must still get right.</summary>
-    private static string RawImageWithHoles(string path, int size, int seed)
+    internal static string RawImageWithHoles(string path, int size, int seed)
     {
         var bytes = new byte[size];
         var random = new Random(seed);
@@ -266,7 +266,8 @@ public sealed class AgentContentTests
     }
 
     /// <summary>Captures a tree into a WIM, imports it and deploys index 1 to a new device; returns the device's policy.</summary>
-    private static async Task<(string Source, string PackageId, string Credential, DevicePolicy Policy)> CaptureAndDeployWimAsync(AgentContentSite site, string deviceName)
+    internal static async Task<(string Source, string PackageId, string Credential, DevicePolicy Policy)> CaptureAndDeployWimAsync(AgentContentSite site, string deviceName,
+        ContentOption option = ContentOption.DownloadLocallyWhenNeeded)
     {
         var source = site.Server.Directory.File("tree");
         AgentContentTools.MakeTree(source, randomMegabytes: 3);
@@ -274,12 +275,12 @@ public sealed class AgentContentTests
         AgentContentTools.Check("wimcapture", source, wim);
         var packageId = await site.ImportAsync(wim, ImageType.Wim);
         var (deviceId, credential) = await site.RegisterDeviceAsync(deviceName);
-        await site.DeployAsync(deviceId, ContentOption.DownloadLocallyWhenNeeded, allowUnicastFallback: true, packageId, imageIndex: 1);
+        await site.DeployAsync(deviceId, option, allowUnicastFallback: true, packageId, imageIndex: 1);
         return (source, packageId, credential, await site.PolicyAsync(credential));
     }
 
     /// <summary>Step progress, kept in order; an optional handler sees each report as it is made.</summary>
-    private sealed class Reports(Action<StepProgress>? onReport = null) : IProgress<StepProgress>
+    internal sealed class Reports(Action<StepProgress>? onReport = null) : IProgress<StepProgress>
     {
         private readonly List<StepProgress> _all = [];
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Deploycast.Agent.Engine;
 using Deploycast.Agent.Logging;
@@ -104,11 +105,7 @@ public sealed class ContentSource : IContentSource
     {
         ArgumentNullException.ThrowIfNull(deployment);
         ArgumentNullException.ThrowIfNull(content);
-        if (content.ContentId is not { Length: 64 } || !content.ContentId.All(Uri.IsHexDigit))
-        {
-            throw new ContentUnavailableException($"{TransferPlan.Describe(content)} has no valid content id in the policy ('{content.ContentId}'); refresh the policy.");
-        }
-
+        ThrowIfNoContentId(content);
         var path = ContentPath(workDirectory, content);
         var gate = _locks.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -142,72 +139,15 @@ public sealed class ContentSource : IContentSource
             return new ContentAcquisition(path, "already downloaded", 0, 0, _settings.Time.GetElapsedTime(started));
         }
 
-        var plan = TransferPlan.ForPolicy(deployment.ContentOption, content);
-        if (!plan.Possible)
-        {
-            _log?.Error(Component, plan.Refusal!, id);
-            throw new ContentUnavailableException(plan.Refusal!);
-        }
-
-        if (content.DistributionPoints.Count == 0)
-        {
-            var none = $"{TransferPlan.Describe(content)} is on no distribution point the policy lists; distribute the content and let the agent fetch policy again.";
-            _log?.Error(Component, none, id);
-            throw new ContentUnavailableException(none);
-        }
-
-        var siteKeyFingerprint = SiteKeyFingerprint(id);
+        var (plan, siteKeyFingerprint) = PlanOrThrow(deployment, content);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         VerifiedCopy.Unmark(path);
         var failures = new List<string>();
-        foreach (var dp in content.DistributionPoints)
+        await foreach (var candidate in DistributionPointsAsync(deployment, content, plan, siteKeyFingerprint, failures, cancellationToken).ConfigureAwait(false))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var where = $"distribution point {dp.Id} ({dp.Url})";
-            DistributionPointClient client;
-            try
+            var (where, atDp) = (candidate.Where, candidate.Plan);
+            using (var client = candidate.Client)
             {
-                client = new DistributionPointClient(dp.Url, dp.CertificateFingerprint, _credential());
-            }
-            catch (ArgumentException e)
-            {
-                failures.Add($"{where} cannot be used: {e.Message}");
-                continue;
-            }
-
-            using (client)
-            {
-                DistributionPointInfo info;
-                try
-                {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    timeout.CancelAfter(_settings.ConnectTimeout);
-                    info = await client.GetInfoAsync(timeout.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpRequestException or DistributionPointException or OperationCanceledException or IOException or System.Text.Json.JsonException)
-                {
-                    var reason = e is OperationCanceledException ? $"did not answer within {_settings.ConnectTimeout.TotalSeconds:0} s" : e.Message;
-                    failures.Add($"{where} is not reachable: {reason}");
-                    _log?.Warning(Component, $"{where} is not reachable for {content.PackageId}: {reason}", id);
-                    continue;
-                }
-
-                var published = PublishedKeyFingerprint(info);
-                if (siteKeyFingerprint is not null && !string.Equals(published, siteKeyFingerprint, StringComparison.Ordinal))
-                {
-                    failures.Add($"{where} publishes site key {published}, not the site's {siteKeyFingerprint}; it is not used");
-                    _log?.Warning(Component, failures[^1], id);
-                    continue;
-                }
-
-                var atDp = plan.AtDistributionPoint(content, dp, info.MulticastEnabled);
-                if (!atDp.Possible)
-                {
-                    failures.Add(atDp.Refusal!);
-                    _log?.Warning(Component, atDp.Refusal!, id);
-                    continue;
-                }
-
                 var way = atDp.Multicast ? (atDp.Unicast ? "multicast first, unicast fallback allowed" : "multicast only") : "unicast";
                 _log?.Info(Component, $"Downloading {TransferPlan.Describe(content)}, {content.Size:N0} bytes, from {where} ({way}) to {path}.", id);
                 var reporter = new DownloadProgressReporter(content.PackageId, progress, _settings.Time,
@@ -253,10 +193,8 @@ public sealed class ContentSource : IContentSource
                     || !await VerifiedCopy.MarkAsync(path, content, cancellationToken).ConfigureAwait(false))
                 {
                     File.Delete(path);
-                    var wrong = $"{TransferPlan.Describe(content)} from {where} does not match the content id {content.ContentId} in the policy "
-                        + "(the distribution point holds another version under this version number); the file was deleted. Redistribute the content.";
-                    failures.Add(wrong);
-                    _log?.Error(Component, wrong, id);
+                    failures.Add(OtherContent(content, where, "the file was deleted"));
+                    _log?.Error(Component, failures[^1], id);
                     continue;
                 }
 
@@ -269,11 +207,171 @@ public sealed class ContentSource : IContentSource
             }
         }
 
+        throw NoneLeft(content, failures, "downloaded", id);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The distribution points are tried in policy order with the same checks as a download (pinned certificate, the
+    /// site key, the transfer rules: access directly is unicast only, and a multicast-only package is refused); the first
+    /// that serves a manifest signed by the site key, whose whole-file hash is the content id, and the first range of
+    /// the content is used for the whole stream. Nothing is written under the work directory.
+    /// </remarks>
+    public async Task<Stream> OpenStreamAsync(PolicyDeployment deployment, PolicyContent content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        ArgumentNullException.ThrowIfNull(content);
+        if (deployment.ContentOption != ContentOption.AccessDirectly)
+        {
+            throw new ArgumentException($"Only content of a deployment that accesses content directly is streamed; deployment {deployment.DeploymentId} has {deployment.ContentOption}.", nameof(deployment));
+        }
+
+        ThrowIfNoContentId(content);
+        var id = deployment.DeploymentId;
+        var (plan, siteKeyFingerprint) = PlanOrThrow(deployment, content);
+        var failures = new List<string>();
+        await foreach (var candidate in DistributionPointsAsync(deployment, content, plan, siteKeyFingerprint, failures, cancellationToken).ConfigureAwait(false))
+        {
+            var where = candidate.Where;
+            _log?.Info(Component, $"Streaming {TransferPlan.Describe(content)}, {content.Size:N0} bytes, from {where} (access content directly: unicast, every block verified before it is handed on).", id);
+            PackageContentStream stream;
+            try
+            {
+                stream = await PackageContentStream.OpenAsync(candidate.Client, content.PackageId, content.Version,
+                    new ContentStreamOptions { SiteKeyFingerprint = siteKeyFingerprint, Source = where }, leaveClientOpen: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested
+                && e is InvalidOperationException or DistributionPointException or HttpRequestException or IOException or OperationCanceledException or FormatException)
+            {
+                failures.Add($"{where}: {e.Message}");
+                _log?.Warning(Component, $"Streaming {content.PackageId} from {where} cannot start: {e.Message}", id);
+                continue;
+            }
+
+            if (!string.Equals(stream.ContentId, content.ContentId, StringComparison.OrdinalIgnoreCase) || stream.ContentLength != content.Size)
+            {
+                stream.Dispose();
+                failures.Add(OtherContent(content, where, "nothing of it was used"));
+                _log?.Error(Component, failures[^1], id);
+                continue;
+            }
+
+            return stream;
+        }
+
+        throw NoneLeft(content, failures, "streamed", id);
+    }
+
+    private static void ThrowIfNoContentId(PolicyContent content)
+    {
+        if (content.ContentId is not { Length: 64 } || !content.ContentId.All(Uri.IsHexDigit))
+        {
+            throw new ContentUnavailableException($"{TransferPlan.Describe(content)} has no valid content id in the policy ('{content.ContentId}'); refresh the policy.");
+        }
+    }
+
+    /// <summary>How the policy lets the content travel, and the site key's fingerprint; throws (and logs) when it cannot travel at all.</summary>
+    private (TransferPlan Plan, string? SiteKeyFingerprint) PlanOrThrow(PolicyDeployment deployment, PolicyContent content)
+    {
+        var id = deployment.DeploymentId;
+        var plan = TransferPlan.ForPolicy(deployment.ContentOption, content);
+        if (!plan.Possible)
+        {
+            _log?.Error(Component, plan.Refusal!, id);
+            throw new ContentUnavailableException(plan.Refusal!);
+        }
+
+        if (content.DistributionPoints.Count == 0)
+        {
+            var none = $"{TransferPlan.Describe(content)} is on no distribution point the policy lists; distribute the content and let the agent fetch policy again.";
+            _log?.Error(Component, none, id);
+            throw new ContentUnavailableException(none);
+        }
+
+        return (plan, SiteKeyFingerprint(id));
+    }
+
+    /// <summary>
+    /// The content's distribution points in policy order that answer in time with the pinned certificate, publish the
+    /// site key (<paramref name="siteKeyFingerprint"/>, when the policy has one), and can serve the content under
+    /// <paramref name="plan"/>; each one skipped adds its reason to
+    /// <paramref name="failures"/> and the log. The caller owns (and disposes) each candidate's client.
+    /// </summary>
+    private async IAsyncEnumerable<DistributionPointCandidate> DistributionPointsAsync(PolicyDeployment deployment, PolicyContent content, TransferPlan plan,
+        string? siteKeyFingerprint, List<string> failures, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var id = deployment.DeploymentId;
+        foreach (var dp in content.DistributionPoints)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var where = $"distribution point {dp.Id} ({dp.Url})";
+            DistributionPointClient client;
+            try
+            {
+                client = new DistributionPointClient(dp.Url, dp.CertificateFingerprint, _credential());
+            }
+            catch (ArgumentException e)
+            {
+                failures.Add($"{where} cannot be used: {e.Message}");
+                continue;
+            }
+
+            string? skipped = null;
+            var atDp = plan;
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(_settings.ConnectTimeout);
+                var info = await client.GetInfoAsync(timeout.Token).ConfigureAwait(false);
+                var published = PublishedKeyFingerprint(info);
+                if (siteKeyFingerprint is not null && !string.Equals(published, siteKeyFingerprint, StringComparison.Ordinal))
+                {
+                    skipped = $"{where} publishes site key {published}, not the site's {siteKeyFingerprint}; it is not used";
+                }
+                else
+                {
+                    atDp = plan.AtDistributionPoint(content, dp, info.MulticastEnabled);
+                    skipped = atDp.Refusal;
+                }
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpRequestException or DistributionPointException or OperationCanceledException or IOException or System.Text.Json.JsonException)
+            {
+                var reason = e is OperationCanceledException ? $"did not answer within {_settings.ConnectTimeout.TotalSeconds:0} s" : e.Message;
+                failures.Add($"{where} is not reachable: {reason}");
+                _log?.Warning(Component, $"{where} is not reachable for {content.PackageId}: {reason}", id);
+                client.Dispose();
+                continue;
+            }
+            catch
+            {
+                client.Dispose();
+                throw;
+            }
+
+            if (skipped is not null)
+            {
+                failures.Add(skipped);
+                _log?.Warning(Component, skipped, id);
+                client.Dispose();
+                continue;
+            }
+
+            yield return new DistributionPointCandidate(where, client, atDp);
+        }
+    }
+
+    private static string OtherContent(PolicyContent content, string where, string consequence) =>
+        $"{TransferPlan.Describe(content)} from {where} does not match the content id {content.ContentId} in the policy "
+        + $"(the distribution point holds another version under this version number); {consequence}. Redistribute the content.";
+
+    /// <summary>The failure when no distribution point served the content: every one's reason (and logs it).</summary>
+    private ContentUnavailableException NoneLeft(PolicyContent content, List<string> failures, string verb, string deploymentId)
+    {
         var message = failures.Count == 1
             ? failures[0]
-            : $"{TransferPlan.Describe(content)} could not be downloaded from any of its {content.DistributionPoints.Count} distribution points: {string.Join("; ", failures)}";
-        _log?.Error(Component, message, id);
-        throw new ContentUnavailableException(message);
+            : $"{TransferPlan.Describe(content)} could not be {verb} from any of its {content.DistributionPoints.Count} distribution points: {string.Join("; ", failures)}";
+        _log?.Error(Component, message, deploymentId);
+        return new ContentUnavailableException(message);
     }
 
     /// <summary>The SHA-256 (hex) of the policy's site key, or null (with a warning) when the policy has none.</summary>
@@ -326,6 +424,9 @@ public sealed class ContentSource : IContentSource
 /// <param name="BytesByUnicast">Bytes fetched by HTTP in this call (a resumed download fetches only what was missing).</param>
 /// <param name="Elapsed">How long it took.</param>
 public sealed record ContentAcquisition(string Path, string Method, long BytesByMulticast, long BytesByUnicast, TimeSpan Elapsed);
+
+/// <summary>A distribution point that passed the checks, with a client the caller owns.</summary>
+internal sealed record DistributionPointCandidate(string Where, DistributionPointClient Client, TransferPlan Plan);
 
 /// <summary>Settings of <see cref="ContentSource"/>.</summary>
 public sealed record ContentSourceOptions

@@ -6,7 +6,8 @@ namespace Deploycast.Agent.Content;
 
 /// <summary>
 /// Turns the downloader's progress into the step's: percent of the file and a sentence such as
-/// <c>Receiving DC100001 by multicast: 63%, 41 MB/s</c>. Reports are passed on synchronously, on the thread that made
+/// <c>Receiving DC100001 by multicast: 63%, 41 MB/s</c> (or, for content streamed to its destination,
+/// <c>Streaming DC100001 to /dev/sda: 63%, 41 MB/s</c>). Reports are passed on synchronously, on the thread that made
 /// them, so a caller's progress handler sees them in order. The rate is measured over at least one second.
 /// </summary>
 internal sealed class DownloadProgressReporter(string packageId, IProgress<StepProgress>? inner, TimeProvider time, Action<string>? onPhase = null)
@@ -61,6 +62,7 @@ internal sealed class DownloadProgressReporter(string packageId, IProgress<StepP
         return value.Phase switch
         {
             "multicast" or "unicast" => string.Create(CultureInfo.InvariantCulture, $"Receiving {packageId} by {value.Phase}: {percent}%{rate}"),
+            "streaming" => string.Create(CultureInfo.InvariantCulture, $"Streaming {packageId} to {value.Detail}: {percent}%{rate}"),
             "verifying" => string.Create(CultureInfo.InvariantCulture, $"Verifying {packageId}: {percent}%"),
             "wait" or "busy" => $"Waiting for a multicast session of {packageId}: {value.Detail}",
             _ => string.Create(CultureInfo.InvariantCulture, $"{value.Phase} {packageId}: {percent}%"),

@@ -15,6 +15,16 @@ public interface IContentSource
     /// </summary>
     Task<string> AcquireAsync(PolicyDeployment deployment, PolicyContent content, string workDirectory,
         IProgress<Engine.StepProgress>? progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Opens the content for a deployment that accesses content directly from a distribution point: a forward-only
+    /// stream of <see cref="PolicyContent.Size"/> bytes, each block checked against the site-signed manifest before it
+    /// is handed out; nothing is written to disk. Reading fails with <see cref="InvalidDataException"/> (or
+    /// <see cref="Client.DistributionPointException"/> for a refusal) naming the block and the distribution point when
+    /// a range cannot be had verified after its retries. Throws <see cref="ContentUnavailableException"/> when no
+    /// distribution point can stream it (for example a multicast-only package).
+    /// </summary>
+    Task<Stream> OpenStreamAsync(PolicyDeployment deployment, PolicyContent content, CancellationToken cancellationToken);
 }
 
 /// <summary>Content that cannot be had; the message says why and what to change.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Deploycast.Agent.Content;
 using Deploycast.Agent.Engine;
+using Deploycast.Client;
 using Deploycast.Imaging;
 using Deploycast.Imaging.Files;
 using Deploycast.Imaging.Raw;
@@ -14,7 +15,9 @@ namespace Deploycast.Agent.Steps;
 /// <see cref="IContentSource"/> (verified before it returns), then applies it as the package's image type says: a WIM's
 /// image <c>imageIndex</c> (default 1) to <c>destination</c> (a directory, or an unmounted NTFS volume as a block
 /// device or file); a raw image to a block device or file (all-zero pages stay sparse in a file); any other file placed
-/// at <c>destination</c>. Progress: the download is 0-70% of the step, the apply 70-100%.
+/// at <c>destination</c>. Progress: the download is 0-70% of the step, the apply 70-100%. When the deployment accesses
+/// content directly, a raw image or a file is streamed from the distribution point into the destination instead
+/// (<see cref="IContentSource.OpenStreamAsync"/>; progress 0-100% by bytes); a WIM is still downloaded first.
 /// </summary>
 /// <param name="content">Where content comes from (in the agent, a <see cref="ContentSource"/>).</param>
 public sealed class ApplyImageStep(IContentSource content) : IStepRunner
@@ -31,9 +34,7 @@ public sealed class ApplyImageStep(IContentSource content) : IStepRunner
     public async Task<StepResult> RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var log = context.Log;
         var deploymentId = context.Deployment.DeploymentId;
-        void Info(string text) => log.Info(Component, text, deploymentId, context.Index, context.Step.Name);
 
         if (!context.Parameters.TryGetValue("package", out var packageId) || string.IsNullOrWhiteSpace(packageId))
         {
@@ -69,6 +70,16 @@ public sealed class ApplyImageStep(IContentSource content) : IStepRunner
             ? string.Create(CultureInfo.InvariantCulture, $"image {index} of {package.PackageId} ('{package.Name}')")
             : $"{package.PackageId} ('{package.Name}')";
 
+        if (context.Deployment.ContentOption == ContentOption.AccessDirectly)
+        {
+            if (package.ImageType != ImageType.Wim)
+            {
+                return await StreamAsync(context, package, what, destination, cancellationToken).ConfigureAwait(false);
+            }
+
+            Info(context, $"{what} is a WIM: it is downloaded into the work directory and verified before it is applied, not streamed, because wimlib needs random access to the image file.");
+        }
+
         string path;
         try
         {
@@ -81,19 +92,73 @@ public sealed class ApplyImageStep(IContentSource content) : IStepRunner
             return Fail(context, e.Message);
         }
 
-        Info($"Applying {what} ({package.ImageType}) from {path} to {destination}.");
+        Info(context, $"Applying {what} ({package.ImageType}) from {path} to {destination}.");
         context.Progress.Report(new StepProgress(DownloadPercent, $"Applying {what} to {destination}"));
         var applyProgress = new SyncProgress<ImageApplyProgress>(p => context.Progress.Report(new StepProgress(
             DownloadPercent + (int)(p.Fraction * (100 - DownloadPercent)),
             string.Create(CultureInfo.InvariantCulture, $"Applying {what} to {destination}: {(int)(p.Fraction * 100)}%"))));
+        return await ApplyAsync(context, what, destination, "Applied",
+            () => Apply(package.ImageType, path, index, destination, applyProgress, cancellationToken), null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// "Access content directly" for a raw image or a file: the content is read from a distribution point and written to
+    /// the destination as it arrives, each block verified before it is written; nothing is staged in the work
+    /// directory. Progress is one phase, 0-100% by bytes.
+    /// </summary>
+    private async Task<StepResult> StreamAsync(StepContext context, PolicyContent package, string what, string destination, CancellationToken cancellationToken)
+    {
+        Stream stream;
+        try
+        {
+            stream = await content.OpenStreamAsync(context.Deployment, package, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContentUnavailableException e)
+        {
+            return Fail(context, e.Message);
+        }
+
+        await using (stream.ConfigureAwait(false))
+        {
+            var reporter = new DownloadProgressReporter(package.PackageId, context.Progress, TimeProvider.System);
+            var progress = new SyncProgress<ImageApplyProgress>(p => reporter.Report(new DownloadProgress("streaming", p.CompletedBytes, p.TotalBytes, destination)));
+            Info(context, $"Streaming {what} ({package.ImageType}, {package.Size:N0} bytes) to {destination}; each block is checked against the signed manifest before it is written.");
+            reporter.Report(new DownloadProgress("streaming", 0, package.Size, destination));
+
+            // A raw image is written in place (a device has no "beside"); a file is written beside the destination and
+            // renamed over it only when complete, so a failure leaves the old file.
+            var left = package.ImageType == ImageType.Raw
+                ? $"{destination} is partly written, with verified blocks only, and is not a usable image until the step succeeds"
+                : $"{destination} is unchanged";
+            var result = await ApplyAsync(context, what, destination, "Streamed",
+                () => ApplyStream(package.ImageType, stream, package.Size, destination, progress, cancellationToken),
+                e => e is InvalidDataException or DistributionPointException or HttpRequestException
+                    ? $"Streaming {what} to {destination} failed: {e.Message.TrimEnd('.')}. {left}; when the step runs again, it streams the content again from the start."
+                    : null,
+                cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded && stream is PackageContentStream fetched)
+            {
+                Info(context, string.Create(CultureInfo.InvariantCulture,
+                    $"{package.PackageId} came from {fetched.Source}: {fetched.BytesFetched:N0} bytes fetched by HTTP, {package.Size - fetched.BytesFetched:N0} all-zero (not fetched), {fetched.Retries} range(s) fetched again; every block verified."));
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>Runs <paramref name="apply"/> on its own thread and turns its failures into step failures.</summary>
+    /// <param name="sourceFailure">The step's message for a failure of the content source, or null for other failures.</param>
+    private static async Task<StepResult> ApplyAsync(StepContext context, string what, string destination, string done, Action apply,
+        Func<Exception, string?>? sourceFailure, CancellationToken cancellationToken)
+    {
         var started = TimeProvider.System.GetTimestamp();
         try
         {
-            await Task.Factory.StartNew(
-                () => Apply(package.ImageType, path, index, destination, applyProgress, cancellationToken),
-                cancellationToken,
-                TaskCreationOptions.LongRunning,
-                TaskScheduler.Default).ConfigureAwait(false);
+            await Task.Factory.StartNew(apply, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+        }
+        catch (Exception e) when (sourceFailure?.Invoke(e) is { } message)
+        {
+            return Fail(context, message);
         }
         catch (ImageApplyException e)
         {
@@ -105,10 +170,10 @@ public sealed class ApplyImageStep(IContentSource content) : IStepRunner
         }
 
         var seconds = TimeProvider.System.GetElapsedTime(started).TotalSeconds;
-        var message = string.Create(CultureInfo.InvariantCulture, $"Applied {what} to {destination} in {seconds:0.0} s.");
-        Info(message);
-        context.Progress.Report(new StepProgress(100, message));
-        return StepResult.Success(message);
+        var result = string.Create(CultureInfo.InvariantCulture, $"{done} {what} to {destination} in {seconds:0.0} s.");
+        Info(context, result);
+        context.Progress.Report(new StepProgress(100, result));
+        return StepResult.Success(result);
     }
 
     /// <summary>Why <paramref name="destination"/> cannot be applied to, or null. Checked before any download, so a
@@ -153,6 +218,21 @@ public sealed class ApplyImageStep(IContentSource content) : IStepRunner
                 break;
         }
     }
+
+    private static void ApplyStream(ImageType type, Stream source, long length, string destination, IProgress<ImageApplyProgress> progress, CancellationToken cancellationToken)
+    {
+        if (type == ImageType.Raw)
+        {
+            RawImage.Apply(source, length, destination, RawImageWriterOptions.Default, progress, cancellationToken);
+        }
+        else
+        {
+            FilePlacement.Place(source, length, destination, progress, cancellationToken);
+        }
+    }
+
+    private static void Info(StepContext context, string text) =>
+        context.Log.Info(Component, text, context.Deployment.DeploymentId, context.Index, context.Step.Name);
 
     private static StepResult Fail(StepContext context, string message)
     {

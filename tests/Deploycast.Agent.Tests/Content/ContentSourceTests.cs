@@ -81,6 +81,31 @@ public sealed class ContentSourceTests
     }
 
     [Fact]
+    public async Task OpenStream_MulticastOnlyPackage_IsRefusedBeforeAnyDistributionPointIsAsked()
+    {
+        using var folder = new TempFolder();
+        var content = Package(multicast: false, unicast: false, multicastOnly: true, dps: Unreachable);
+        var source = new ContentSource(Options(folder.Path), () => null, () => null);
+        var error = await Assert.ThrowsAsync<ContentUnavailableException>(() =>
+            source.OpenStreamAsync(Deployment(ContentOption.AccessDirectly, content), content, CancellationToken.None));
+        Assert.Contains("transfer only via multicast", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'Access content directly from a distribution point'", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("nowhere", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(folder.Path, "content")));
+    }
+
+    [Fact]
+    public async Task OpenStream_NoDistributionPointAnswers_SaysWhyForEach()
+    {
+        using var folder = new TempFolder();
+        var content = Package(dps: Unreachable);
+        var source = new ContentSource(Options(folder.Path), () => null, () => null, settings: new ContentSourceOptions { ConnectTimeout = TimeSpan.FromSeconds(2) });
+        var error = await Assert.ThrowsAsync<ContentUnavailableException>(() =>
+            source.OpenStreamAsync(Deployment(ContentOption.AccessDirectly, content), content, CancellationToken.None));
+        Assert.StartsWith("distribution point nowhere (https://127.0.0.1:1/) is not reachable", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PrepareAll_ReportsOverallProgress_AcrossEveryContent()
     {
         using var folder = new TempFolder();

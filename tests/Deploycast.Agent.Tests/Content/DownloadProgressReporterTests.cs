@@ -21,6 +21,20 @@ public sealed class DownloadProgressReporterTests
     }
 
     [Fact]
+    public void Streaming_NamesTheDestination_WithTheRate()
+    {
+        var clock = new ManualClock();
+        var log = new ProgressLog<StepProgress>();
+        var reporter = new DownloadProgressReporter("DC100001", log, clock);
+        reporter.Report(new DownloadProgress("streaming", 0, 100_000_000, "/dev/sda"));
+        clock.Advance(TimeSpan.FromSeconds(2));
+        reporter.Report(new DownloadProgress("streaming", 40_000_000, 100_000_000, "/dev/sda"));
+
+        Assert.Equal(new StepProgress(0, "Streaming DC100001 to /dev/sda: 0%"), log.Reports[0]);
+        Assert.Equal(new StepProgress(40, "Streaming DC100001 to /dev/sda: 40%, 20 MB/s"), log.Reports[1]);
+    }
+
+    [Fact]
     public void FallbackToUnicast_KeepsThePercent_AndNamesTheMethod()
     {
         var clock = new ManualClock();
