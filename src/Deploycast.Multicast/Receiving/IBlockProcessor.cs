@@ -39,20 +39,6 @@ internal abstract class ReceiverWork
 }
 
 /// <summary>Runs work at once on the caller's thread (deterministic simulations).</summary>
-/// <summary>
-/// Work whose middle is a SHA-256 (a received block: decode, hash, compare and write), so that a processor with several
-/// such items queued can hash them together (<see cref="Protocol.Manifests.MultiBufferSha256"/>). Running it whole
-/// (<see cref="ReceiverWork.Run"/>) and in these two halves does the same.
-/// </summary>
-internal interface IHashedWork
-{
-    /// <summary>The first half; true with the bytes to hash, false when the work is already done (or failed).</summary>
-    bool TryDecode(out ReadOnlyMemory<byte> data);
-
-    /// <summary>The second half, given the SHA-256 of the bytes the first half gave.</summary>
-    void Finish(ReadOnlySpan<byte> hash);
-}
-
 internal sealed class InlineBlockProcessor(Action<ReceiverWork> completed) : IBlockProcessor
 {
     public Exception? Fault { get; private set; }

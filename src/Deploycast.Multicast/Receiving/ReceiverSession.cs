@@ -473,7 +473,7 @@ public sealed partial class ReceiverSession : IDisposable
     }
 
     /// <summary>Decodes, verifies and writes one block. One instance per pooled <see cref="PartialBlock"/>, reused.</summary>
-    private sealed class DecodeWork(PartialBlock block, IReceiverStore store) : ReceiverWork, IHashedWork
+    private sealed class DecodeWork(PartialBlock block, IReceiverStore store) : ReceiverWork
     {
         private ReedSolomonCodec? _codec;
         private BlockLayout? _layout;
@@ -491,54 +491,28 @@ public sealed partial class ReceiverSession : IDisposable
 
         public override void Run()
         {
-            if (TryDecode(out var data))
-            {
-                Span<byte> hash = stackalloc byte[TransferManifest.HashSize];
-                SHA256.HashData(data.Span, hash);
-                Finish(hash);
-            }
-        }
-
-        /// <summary>Decodes the block; true with the bytes to hash when it is a file block to check and write.</summary>
-        public bool TryDecode(out ReadOnlyMemory<byte> data)
-        {
             var layout = _layout!;
             var b = Block.Block;
-            data = default;
             Block.Succeeded = false;
             if (!Block.TryDecode(_codec!))
-            {
-                return false;
-            }
-
-            if (layout.IsManifestBlock(b))
-            {
-                Block.Succeeded = true; // the manifest is checked whole against its announced hash
-                return false;
-            }
-
-            if (_manifest is null)
-            {
-                return false;
-            }
-
-            data = Block.Buffer.AsMemory(0, layout.BlockLength(b));
-            return true;
-        }
-
-        /// <summary>Writes the block when <paramref name="hash"/> (of the bytes <see cref="TryDecode"/> gave) is the
-        /// manifest's; a block that does not match is dropped and fetched again.</summary>
-        public void Finish(ReadOnlySpan<byte> hash)
-        {
-            var layout = _layout!;
-            var b = Block.Block;
-            var fileBlock = b - layout.ManifestBlocks;
-            if (!hash.SequenceEqual(_manifest!.BlockHash(fileBlock)))
             {
                 return;
             }
 
-            store.WriteBlock(fileBlock, layout.ObjectOffset(b), Block.Buffer.AsSpan(0, layout.BlockLength(b)));
+            var length = layout.BlockLength(b);
+            if (layout.IsManifestBlock(b))
+            {
+                Block.Succeeded = true; // the manifest is checked whole against its announced hash
+                return;
+            }
+
+            var fileBlock = b - layout.ManifestBlocks;
+            if (_manifest is null || !_manifest.VerifyBlock(fileBlock, Block.Buffer.AsSpan(0, length)))
+            {
+                return;
+            }
+
+            store.WriteBlock(fileBlock, layout.ObjectOffset(b), Block.Buffer.AsSpan(0, length));
             Block.Succeeded = true;
         }
     }
