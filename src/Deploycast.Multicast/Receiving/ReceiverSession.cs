@@ -160,12 +160,7 @@ public sealed partial class ReceiverSession : IDisposable
     /// Handles one datagram from the group (decrypted in place). Returns true when it was a valid packet of the
     /// session's sender, whose address is then where statuses go.
     /// </summary>
-    /// <param name="datagram">The datagram.</param>
-    /// <param name="now">The time it is handled.</param>
-    /// <param name="arrival">When it reached this host, if the transport knows (the kernel's receive timestamp), else 0.
-    /// The receive rate reported to the sender is measured with it, so it shows what the network delivered, not when
-    /// this process got round to reading it.</param>
-    public bool OnDatagram(Span<byte> datagram, long now, long arrival = 0)
+    public bool OnDatagram(Span<byte> datagram, long now)
     {
         DrainFinished(now);
         if (IsFinished)
@@ -173,7 +168,7 @@ public sealed partial class ReceiverSession : IDisposable
             return false;
         }
 
-        var error = HandleDatagram(datagram, now, arrival != 0 ? arrival : now);
+        var error = HandleDatagram(datagram, now);
         if (error != PacketError.None)
         {
             _dropsByReason[(int)error]++;
@@ -275,7 +270,7 @@ public sealed partial class ReceiverSession : IDisposable
         }
     }
 
-    private PacketError HandleDatagram(Span<byte> datagram, long now, long arrival)
+    private PacketError HandleDatagram(Span<byte> datagram, long now)
     {
         var error = PacketHeader.TryRead(datagram, out var header);
         if (error != PacketError.None)
@@ -360,7 +355,7 @@ public sealed partial class ReceiverSession : IDisposable
         }
 
         _lastFromSender = now;
-        _stats.OnSenderPacket(header.Sequence, datagram.Length, arrival);
+        _stats.OnSenderPacket(header.Sequence, datagram.Length);
         switch (header.Type)
         {
             case PacketType.Announce:

@@ -4,7 +4,7 @@ public sealed partial class ReceiverSession
 {
     /// <summary>
     /// What the receiver measures for the sender's rate control: loss from gaps in the sender's sequence numbers,
-    /// receive rate (over the arrival times of the interval's packets), and queueing delay as the one-way delay above its recent minimum (clock offsets cancel out).
+    /// receive rate, and queueing delay as the one-way delay above its recent minimum (clock offsets cancel out).
     /// Queueing delay per report is the smallest delay seen in the interval, which filters out this host's own
     /// scheduling hiccups: a standing queue delays every packet, a hiccup only some.
     /// </summary>
@@ -13,7 +13,6 @@ public sealed partial class ReceiverSession
         private const int BaseBuckets = 10;
         private const int MinLossSample = 256;
         private const uint CalmDelayMicroseconds = 2000;
-        private const int MinRatePackets = 8;
         private long _lossWindowExpected;
         private long _lossWindowLost;
         private double _recentLoss;
@@ -25,9 +24,6 @@ public sealed partial class ReceiverSession
         private long _intervalReceived;
         private long _intervalBytes;
         private long _intervalStart;
-        private long _intervalFirstArrival;
-        private long _intervalLastArrival;
-        private long _intervalBytesAfterFirst;
         private long _intervalMinDelay = long.MaxValue;
         private double _decayedExpected;
         private double _decayedLost;
@@ -40,21 +36,11 @@ public sealed partial class ReceiverSession
         public long LastDataTimestamp { get; private set; }
         public double LongRunLoss => _decayedExpected > 0 ? _decayedLost / _decayedExpected : 0;
 
-        public void OnSenderPacket(uint sequence, int bytes, long arrival)
+        public void OnSenderPacket(uint sequence, int bytes)
         {
             TotalReceived++;
             _intervalReceived++;
             _intervalBytes += bytes;
-            if (_intervalFirstArrival == 0)
-            {
-                _intervalFirstArrival = arrival;
-            }
-            else
-            {
-                _intervalBytesAfterFirst += bytes;
-            }
-
-            _intervalLastArrival = Math.Max(_intervalLastArrival, arrival);
             if (!_anySequence)
             {
                 _anySequence = true;
@@ -91,15 +77,8 @@ public sealed partial class ReceiverSession
                 _lossWindowLost = 0;
             }
 
-            // The rate is measured between the first and last arrival of the interval: the bytes after the first over
-            // the time they took to arrive. Measured between two statuses instead, a receiver that was late to read
-            // (its socket holding a backlog) would count the backlog as if the network had just delivered it, and
-            // report more than its link carries; with the kernel's arrival times that cannot happen.
-            var span = (double)(_intervalLastArrival - _intervalFirstArrival) / frequency;
             var seconds = _intervalStart == 0 ? 0 : (double)(now - _intervalStart) / frequency;
-            var rate = _intervalReceived >= MinRatePackets && span > 0
-                ? _intervalBytesAfterFirst * 8 / span
-                : seconds > 0 ? _intervalBytes * 8 / seconds : 0;
+            var rate = seconds > 0 ? _intervalBytes * 8 / seconds : 0;
             uint queueDelay = 0;
             if (_intervalMinDelay != long.MaxValue)
             {
@@ -134,9 +113,6 @@ public sealed partial class ReceiverSession
             _intervalReceived = 0;
             _intervalBytes = 0;
             _intervalStart = now;
-            _intervalFirstArrival = 0;
-            _intervalLastArrival = 0;
-            _intervalBytesAfterFirst = 0;
             _intervalMinDelay = long.MaxValue;
             return (_recentLoss, rate, queueDelay);
         }

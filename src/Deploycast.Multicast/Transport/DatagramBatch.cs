@@ -21,9 +21,6 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
     private const int Eagain = 11;
     private const int Eintr = 4;
     private const int AddressSize = 16; // struct sockaddr_in
-    private const int SolSocket = 1;
-    private const int SoTimestampNs = 35; // SO_TIMESTAMPNS (old, 64-bit time_t on LP64); SCM_TIMESTAMPNS has the same value
-    private const int ControlSize = 64; // CMSG_SPACE(sizeof(struct timespec)) is 32
     private const int SlotSize = Protocol.Packets.PacketHeader.MaxDatagramSize + 1; // one more: a longer datagram shows as truncated
 
     private readonly Socket _socket;
@@ -32,9 +29,7 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
     private readonly byte* _addresses;
     private readonly IoVec* _vectors;
     private readonly MultipleMessageHeader* _headers;
-    private readonly byte* _control;
     private readonly int[] _lengths = new int[Capacity];
-    private readonly long[] _arrivals = new long[Capacity];
     private readonly SocketAddress _from = new(AddressFamily.InterNetwork);
     private bool _disposed;
 
@@ -46,7 +41,6 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
         _addresses = (byte*)NativeMemory.AllocZeroed((nuint)(Capacity * AddressSize));
         _vectors = (IoVec*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(IoVec)));
         _headers = (MultipleMessageHeader*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(MultipleMessageHeader)));
-        _control = (byte*)NativeMemory.AllocZeroed((nuint)(Capacity * ControlSize));
         for (var i = 0; i < Capacity; i++)
         {
             _vectors[i].Base = _data + (i * SlotSize);
@@ -58,9 +52,6 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
     }
 
     /// <summary>Datagrams the socket refused (oversized, or an error the system reported), dropped.</summary>
-    /// <summary>Whether the kernel stamps each datagram with its arrival time (<see cref="Arrival"/>).</summary>
-    public bool Timestamps { get; private set; }
-
     public long Errors { get; private set; }
 
     /// <summary>System calls made to take datagrams.</summary>
@@ -78,32 +69,6 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
 
     /// <summary>Datagram <paramref name="index"/> of the last batch.</summary>
     public Span<byte> Datagram(int index) => new(_data + (index * SlotSize), _lengths[index]);
-
-    /// <summary>
-    /// When datagram <paramref name="index"/> reached this host's network stack, as a <see cref="TimeProvider.System"/>
-    /// timestamp, or 0 when the kernel did not say. Unlike the time the receive loop sees it, this does not move when the
-    /// receiving thread was late, so rates measured with it show what the network delivered.
-    /// </summary>
-    public long Arrival(int index) => _arrivals[index];
-
-    /// <summary>Asks the kernel to stamp arriving datagrams (SO_TIMESTAMPNS); without it, <see cref="Arrival"/> is 0.</summary>
-    public void EnableTimestamps()
-    {
-        if (!_native)
-        {
-            return;
-        }
-
-        try
-        {
-            _socket.SetRawSocketOption(SolSocket, SoTimestampNs, BitConverter.GetBytes(1));
-            Timestamps = true;
-        }
-        catch (SocketException)
-        {
-            Timestamps = false;
-        }
-    }
 
     /// <summary>Whether datagram <paramref name="index"/> came from <paramref name="address"/> (an IPv4 end point's serialized form).</summary>
     public bool CameFrom(int index, SocketAddress? address)
@@ -141,8 +106,6 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
         {
             _headers[i].Header.NameLength = AddressSize;
             _headers[i].Header.Flags = 0;
-            _headers[i].Header.Control = Timestamps ? _control + (i * ControlSize) : null;
-            _headers[i].Header.ControlLength = Timestamps ? (nuint)ControlSize : 0;
             _headers[i].Length = 0;
         }
 
@@ -178,9 +141,6 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
             return 0;
         }
 
-        // The kernel stamps with CLOCK_REALTIME; the session's clock is monotonic. One offset per batch maps the one
-        // onto the other (the two readings are a fraction of a microsecond apart).
-        var offset = Timestamps ? RealtimeNanoseconds() - MonotonicNanoseconds() : 0;
         var kept = 0;
         for (var i = 0; i < received; i++)
         {
@@ -197,7 +157,6 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
                 new ReadOnlySpan<byte>(_addresses + (i * AddressSize), AddressSize).CopyTo(new Span<byte>(_addresses + (kept * AddressSize), AddressSize));
             }
 
-            _arrivals[kept] = Timestamps ? ToTimestamp(ArrivalNanoseconds(i) - offset) : 0;
             _lengths[kept++] = (int)_headers[i].Length;
         }
 
@@ -238,32 +197,6 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
         return count;
     }
 
-    /// <summary>The SCM_TIMESTAMPNS of message <paramref name="index"/> in nanoseconds since the epoch, or 0.</summary>
-    private long ArrivalNanoseconds(int index)
-    {
-        var header = _headers[index].Header;
-        if (header.Control is null || header.ControlLength < 32)
-        {
-            return 0;
-        }
-
-        // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } then struct timespec { long tv_sec; long tv_nsec; }.
-        var control = (byte*)header.Control;
-        if (*(int*)(control + 8) != SolSocket || *(int*)(control + 12) != SoTimestampNs)
-        {
-            return 0;
-        }
-
-        return (*(long*)(control + 16) * 1_000_000_000L) + *(long*)(control + 24);
-    }
-
-    private static long RealtimeNanoseconds() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
-
-    private static long MonotonicNanoseconds() => (long)(TimeProvider.System.GetTimestamp() * (1e9 / TimeProvider.System.TimestampFrequency));
-
-    private static long ToTimestamp(long monotonicNanoseconds) =>
-        monotonicNanoseconds <= 0 ? 0 : (long)(monotonicNanoseconds * (TimeProvider.System.TimestampFrequency / 1e9));
-
     public void Dispose()
     {
         if (_disposed)
@@ -276,7 +209,6 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
         NativeMemory.Free(_addresses);
         NativeMemory.Free(_vectors);
         NativeMemory.Free(_headers);
-        NativeMemory.Free(_control);
     }
 
     [LibraryImport("libc", EntryPoint = "recvmmsg", SetLastError = true)]

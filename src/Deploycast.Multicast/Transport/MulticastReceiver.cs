@@ -34,7 +34,6 @@ public sealed class MulticastReceiver : IDisposable
         {
             _unicast = UdpSockets.CreateUnicast(interfaceAddress);
             _batch = new DatagramBatch(_group);
-            _batch.EnableTimestamps();
         }
         catch
         {
@@ -85,7 +84,7 @@ public sealed class MulticastReceiver : IDisposable
                     now = time.GetTimestamp();
                     for (var i = 0; i < count; i++)
                     {
-                        if (_session.OnDatagram(_batch.Datagram(i), now, _batch.Arrival(i)) && !_batch.CameFrom(i, _sender))
+                        if (_session.OnDatagram(_batch.Datagram(i), now) && !_batch.CameFrom(i, _sender))
                         {
                             _sender = _batch.SourceAddress(i);
                         }
