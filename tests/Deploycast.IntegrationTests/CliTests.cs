@@ -73,17 +73,7 @@ public sealed class CliTests
         using var temp = new TempDirectory();
         var source = temp.RandomFile("disk.img", 2_000_000, 9);
         var cache = new Dictionary<string, string> { ["XDG_CACHE_HOME"] = temp.File("cache") };
-
-        async Task<string> SendOnceAsync(string output)
-        {
-            var endpoint = Endpoint();
-            using var receiver = CliProcess.Start(cache, ["receive", "--output", temp.File(output), .. endpoint]);
-            using var sender = CliProcess.Start(cache, ["send", source, "--max-wait", "30", .. endpoint]);
-            Assert.Equal(0, await sender.WaitAsync(Timeout));
-            Assert.Equal(0, await receiver.WaitAsync(Timeout));
-            Assert.Equal(File.ReadAllBytes(source), File.ReadAllBytes(temp.File(output)));
-            return sender.Output;
-        }
+        async Task<string> SendOnceAsync(string output) => (await SendToOneReceiverAsync(cache, source, temp.File(output))).Sender;
 
         Assert.DoesNotContain("using the manifest made when", await SendOnceAsync("first.img"), StringComparison.Ordinal);
         Assert.Contains("using the manifest made when", await SendOnceAsync("second.img"), StringComparison.Ordinal);
@@ -131,13 +121,8 @@ public sealed class CliTests
         }
 
         // The stale entry was dropped: the next send hashes the image as it is now, and its copy is that.
-        endpoint = Endpoint();
-        using var again = CliProcess.Start(cache, ["receive", "--output", temp.File("again.img"), .. endpoint]);
-        using var resend = CliProcess.Start(cache, ["send", source, "--max-wait", "30", .. endpoint]);
-        Assert.Equal(0, await resend.WaitAsync(Timeout));
-        Assert.Equal(0, await again.WaitAsync(Timeout));
-        Assert.DoesNotContain("using the manifest made when", resend.Output, StringComparison.Ordinal);
-        Assert.Equal(File.ReadAllBytes(source), File.ReadAllBytes(temp.File("again.img")));
+        var (resend, _) = await SendToOneReceiverAsync(cache, source, temp.File("again.img"));
+        Assert.DoesNotContain("using the manifest made when", resend, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -161,14 +146,23 @@ public sealed class CliTests
             Assert.Contains("Manifest already kept for prepared.img", again.Output, StringComparison.Ordinal);
         }
 
+        var (sender, receiver) = await SendToOneReceiverAsync(cache, source, temp.File("copy.img"), "-v");
+        Assert.Contains("using the manifest made when prepared.img was last sent", sender, StringComparison.Ordinal);
+        Assert.Contains("final check", receiver, StringComparison.Ordinal);
+    }
+
+    /// <summary>Sends <paramref name="source"/> to one receiver writing <paramref name="output"/>; both must exit 0 and
+    /// the copy must equal the source. Returns what each printed.</summary>
+    private static async Task<(string Sender, string Receiver)> SendToOneReceiverAsync(
+        Dictionary<string, string> environment, string source, string output, params string[] receiverOptions)
+    {
         var endpoint = Endpoint();
-        using var receiver = CliProcess.Start(cache, ["receive", "--output", temp.File("copy.img"), "-v", .. endpoint]);
-        using var sender = CliProcess.Start(cache, ["send", source, "--max-wait", "30", .. endpoint]);
+        using var receiver = CliProcess.Start(environment, ["receive", "--output", output, .. receiverOptions, .. endpoint]);
+        using var sender = CliProcess.Start(environment, ["send", source, "--max-wait", "30", .. endpoint]);
         Assert.Equal(0, await sender.WaitAsync(Timeout));
         Assert.Equal(0, await receiver.WaitAsync(Timeout));
-        Assert.Contains("using the manifest made when prepared.img was last sent", sender.Output, StringComparison.Ordinal);
-        Assert.Contains("final check", receiver.Output, StringComparison.Ordinal);
-        Assert.Equal(File.ReadAllBytes(source), File.ReadAllBytes(temp.File("copy.img")));
+        Assert.Equal(File.ReadAllBytes(source), File.ReadAllBytes(output));
+        return (sender.Output, receiver.Output);
     }
 
     [Fact]
