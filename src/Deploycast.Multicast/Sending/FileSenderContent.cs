@@ -6,7 +6,6 @@ namespace Deploycast.Multicast.Sending;
 public sealed class FileSenderContent : ISenderContent, IDisposable
 {
     private readonly SafeFileHandle _handle;
-    private readonly ulong[]? _checksums;
 
     /// <param name="path">The file.</param>
     /// <param name="checksums">The <see cref="Protocol.Manifests.BlockChecksum"/> of each block, taken when the file was
@@ -15,7 +14,7 @@ public sealed class FileSenderContent : ISenderContent, IDisposable
     {
         _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
         Length = RandomAccess.GetLength(_handle);
-        _checksums = checksums is { Length: > 0 } ? checksums : null;
+        BlockChecksums = checksums is { Length: > 0 } ? checksums : null;
     }
 
     public long Length { get; }
@@ -36,7 +35,7 @@ public sealed class FileSenderContent : ISenderContent, IDisposable
     }
 
     /// <inheritdoc />
-    public ulong? ChecksumOf(int block) => _checksums is not null && (uint)block < (uint)_checksums.Length ? _checksums[block] : null;
+    public IReadOnlyList<ulong>? BlockChecksums { get; }
 
     public void Dispose() => _handle.Dispose();
 }

@@ -9,9 +9,9 @@ public interface ISenderContent
     void Read(long offset, Span<byte> destination);
 
     /// <summary>
-    /// The <see cref="Protocol.Manifests.BlockChecksum"/> of file block <paramref name="block"/> taken when the manifest
-    /// was made, or null when there is none. The sender checks every block it reads: with this checksum when there is
-    /// one (several GB/s), else with the block's SHA-256 in the manifest (about 1.2 GB/s).
+    /// The <see cref="Protocol.Manifests.BlockChecksum"/> of every file block, taken when the manifest was made, or null
+    /// when there are none. The sender checks every block it reads: with its checksum when there is one (several GB/s),
+    /// else with the block's SHA-256 in the manifest (about 1.2 GB/s).
     /// </summary>
-    ulong? ChecksumOf(int block) => null;
+    IReadOnlyList<ulong>? BlockChecksums => null;
 }

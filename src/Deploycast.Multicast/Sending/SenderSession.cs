@@ -35,6 +35,7 @@ public sealed partial class SenderSession : IDisposable
     private readonly TransferManifest _manifest;
     private readonly byte[] _manifestHash;
     private readonly ISenderContent _content;
+    private readonly IReadOnlyList<ulong>? _checksums;
     private readonly PacketCipher? _cipher;
     private readonly byte[] _salt = new byte[PacketCipher.SaltSize];
     private readonly byte[] _nameUtf8;
@@ -94,6 +95,7 @@ public sealed partial class SenderSession : IDisposable
         _options = options;
         _time = time ?? TimeProvider.System;
         _content = content;
+        _checksums = content.BlockChecksums;
         _random = options.RandomSeed is { } seed ? new Random(seed) : new Random();
         SessionId = options.SessionId != 0 ? options.SessionId : (uint)_random.NextInt64(1, uint.MaxValue);
         var encrypted = options.Key is not null;
@@ -663,8 +665,8 @@ public sealed partial class SenderSession : IDisposable
             // receivers would reject every such block forever; better to end the session and say why. A checksum
             // taken when the manifest was made does this at several GB/s; without one, the block's SHA-256 does.
             var fileBlock = block - _layout.ManifestBlocks;
-            var good = _content.ChecksumOf(fileBlock) is { } checksum
-                ? BlockChecksum.Compute(buffer[..length]) == checksum
+            var good = _checksums is not null && fileBlock < _checksums.Count
+                ? BlockChecksum.Compute(buffer[..length]) == _checksums[fileBlock]
                 : _manifest.VerifyBlock(fileBlock, buffer[..length]);
             if (!good)
             {
