@@ -158,6 +158,10 @@ lab_up() {
         ip -n "$sw" link add br0 type bridge mcast_snooping 0 stp_state 0 &&
         ip -n "$sw" link set br0 up
     } || { lab_die "cannot create switch namespace $sw"; lab_down "$prefix"; return 1; }
+    # A switch forwards frames without a firewall. Where br_netfilter is loaded (a container host's doing), every
+    # bridged frame would also pass the iptables hooks, a per-frame cost on the lab's CPUs that no real network has.
+    ip netns exec "$sw" sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 \
+        net.bridge.bridge-nf-call-arptables=0 >/dev/null 2>&1 || true
 
     # _lab_host <ns> <switch-port-name> <address>
     _lab_host() {
@@ -242,6 +246,25 @@ _lab_quiet_ns() {
 # lab_iface_counter <ns> <rx_bytes|tx_bytes|rx_packets|...>: a counter of the lab interface in <ns>
 lab_iface_counter() {
     ip netns exec "$1" cat "/sys/class/net/$LAB_IFACE/statistics/$2" 2>/dev/null || echo 0
+}
+
+# lab_rcv_gro <prefix> <receivers>: turn on generic receive offload on every receiver's lab interface, as a real
+# NIC has it by default (a veth has it off: it then needs NAPI, which it turns on with GRO). The kernel then merges
+# back-to-back datagrams of one flow for a socket that asks for it (UDP_GRO); others get them one by one as before.
+# A veth hands a frame to its peer's GRO only when its own end cannot make TSO frames (or the frame comes straight
+# from a local socket), so the switch's port towards each receiver gets TSO off: nothing in the lab sends TCP.
+# Only without loss rules: nft's input hook would see the merged packets, and one random drop would take a run.
+lab_rcv_gro() {
+    local prefix=$1 n=$2 i ns
+    command -v ethtool >/dev/null 2>&1 || { lab_die "receive offload needs ethtool (apt-get install ethtool)"; return 1; }
+    for ((i = 1; i <= n; i++)); do
+        ns=$(lab_rcv_ns "$prefix" "$i")
+        if ip netns exec "$ns" nft list table inet netlab >/dev/null 2>&1; then
+            lab_die "receiver $i has loss rules; with GRO they would drop merged runs of datagrams, not datagrams"; return 1
+        fi
+        ip netns exec "$ns" ethtool -K "$LAB_IFACE" gro on >/dev/null || { lab_die "cannot turn GRO on in $ns"; return 1; }
+        ip netns exec "$(lab_sw_ns "$prefix")" ethtool -K "rcv$i" tso off >/dev/null || { lab_die "cannot turn TSO off on rcv$i"; return 1; }
+    done
 }
 
 # lab_tbf_drops <prefix> <i>: packets the bottleneck queue towards receiver i has dropped

@@ -30,6 +30,10 @@
 #   --keep-logs         keep the temporary directory (process logs, command lines)
 #   --lab-gso           leave UDP GSO super-packets whole on the lab wire (see below). Default: the
 #                       sender's lab0 gets gso_max_segs 1, so every datagram is its own frame
+#   --lab-gro           turn generic receive offload on at every receiver's lab interface, as a real NIC has it
+#                       (a veth has it off). Only for scenarios without loss: the loss rules would then drop
+#                       merged runs of datagrams. A tool whose socket asks for UDP_GRO (deploycast) gets runs of
+#                       datagrams in one message; the others get them one by one as before
 #   --no-build          do not build the CLI first (default: scripts/publish-cli.sh, a ReadyToRun Release build)
 #   --dll PATH          deploycast.dll to run. Default artifacts/cli/deploycast.dll
 #   --summary FILE      only print the Markdown tables for the results in FILE (no root needed)
@@ -49,7 +53,7 @@ REPO=$(cd "$HERE/.." && pwd)
 source "$HERE/netlab.sh"
 
 size=256M repeat=3 results="" n=4 rate=200mbit timeout=300 prefix=tbench keep=0 build=1
-tools="deploycast,udpcast,uftp" summary_only="" lab_gso=0 uftp_rate=auto
+tools="deploycast,udpcast,uftp" summary_only="" lab_gso=0 lab_gro=0 uftp_rate=auto
 dll="$REPO/artifacts/cli/deploycast.dll"
 scenarios=()
 while [[ $# -gt 0 ]]; do
@@ -66,6 +70,7 @@ while [[ $# -gt 0 ]]; do
         --prefix) prefix=$2; shift 2 ;;
         --keep-logs) keep=1; shift ;;
         --lab-gso) lab_gso=1; shift ;;
+        --lab-gro) lab_gro=1; shift ;;
         --no-build) build=0; shift ;;
         --dll) dll=$2; shift 2 ;;
         --summary) summary_only=$2; shift 2 ;;
@@ -378,10 +383,15 @@ run_one() {  # run_one <tool> <scenario> <rep> <order>
         ip -n "$(lab_snd_ns "$prefix")" link set "$LAB_IFACE" gso_max_segs 1 || { echo "ERROR: cannot set gso_max_segs" >&2; return 1; }
         frames=datagram
     fi
+    local offload=none
+    if [[ $lab_gro -eq 1 ]]; then
+        lab_rcv_gro "$prefix" "$n" || return 1
+        offload=gro
+    fi
     : >"$tmp/one.jsonl"
     lab_run_transfer --prefix "$prefix" --label "$tool loss=${l}permille cap=$c #$rep" --timeout "$timeout" \
         --workdir "$wd" --results "$tmp/one.jsonl" --meta tool="$tool" --meta tool_version="$ver" \
-        --meta link_rate="$srate" --meta wire_frames="$frames" "$tmp/source.img" "$snd" "$rcv"
+        --meta link_rate="$srate" --meta wire_frames="$frames" --meta rx_offload="$offload" "$tmp/source.img" "$snd" "$rcv"
     # frames each receiver's lab interface took in since lab_up (the lab is fresh for every run)
     local i rxp=""
     for ((i = 1; i <= n; i++)); do rxp+="${rxp:+,}$(lab_iface_counter "$(lab_rcv_ns "$prefix" "$i")" rx_packets)"; done

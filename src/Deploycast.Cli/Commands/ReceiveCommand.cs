@@ -67,12 +67,13 @@ internal static class ReceiveCommand
         }
 
         ReceiverResult result;
-        long receiveCalls;
+        long receiveCalls, merged;
         using (receiver)
         {
             Console.Out.WriteLine($"Joining {group} on {iface}, writing {output.FullName}");
             result = await ConsoleOutput.WithProgressAsync("Receiving", receiver.RunAsync(cancellationToken), () => Describe(receiver.Progress)).ConfigureAwait(false);
             receiveCalls = receiver.ReceiveCalls;
+            merged = receiver.MergedMessages;
         }
 
         if (result.Succeeded)
@@ -83,7 +84,7 @@ internal static class ReceiveCommand
             if (verbose)
             {
                 var drops = string.Join(", ", result.Drops.Select(d => $"{d.Key} {d.Value}"));
-                Console.Out.WriteLine($"Packets {result.PacketsReceived} in {receiveCalls} receive calls, unneeded symbols {result.UnneededSymbols}, final check {result.VerifyTime.TotalMilliseconds:0} ms, dropped: {(drops.Length == 0 ? "none" : drops)}");
+                Console.Out.WriteLine($"Packets {result.PacketsReceived} in {receiveCalls} receive calls ({merged} merged messages), unneeded symbols {result.UnneededSymbols}, final check {result.VerifyTime.TotalMilliseconds:0} ms, dropped: {(drops.Length == 0 ? "none" : drops)}");
             }
 
             if (result.CorruptBlocks > 0)

@@ -6,30 +6,44 @@ using System.Runtime.InteropServices;
 namespace Deploycast.Multicast.Transport;
 
 /// <summary>
-/// Takes the datagrams queued on a UDP socket in batches without blocking: on Linux up to <see cref="Capacity"/> with
-/// one <c>recvmmsg</c> system call (one call per datagram, plus one to ask whether more are queued, was the largest
-/// share of a receiver's system time); elsewhere one <see cref="Socket.ReceiveFrom(Span{byte}, SocketFlags, SocketAddress)"/>
-/// at a time. The buffers are native memory owned by this object and reused by every batch.
+/// Takes the datagrams queued on a UDP socket in batches without blocking: on Linux up to <see cref="Capacity"/>
+/// messages with one <c>recvmmsg</c> system call (one call per datagram, plus one to ask whether more are queued, was
+/// the largest share of a receiver's system time); elsewhere one
+/// <see cref="Socket.ReceiveFrom(Span{byte}, SocketFlags, SocketAddress)"/> at a time. On Linux the socket also asks
+/// for UDP generic receive offload (<c>UDP_GRO</c>): the kernel then hands over a run of equal-size datagrams from one
+/// sender as one message (a GSO send over loopback arrives whole, a NIC's GRO merges what arrives back to back), and
+/// the batch splits it at the segment size it reports. The buffers are native memory owned by this object and reused
+/// by every batch.
 /// </summary>
 internal sealed unsafe partial class DatagramBatch : IDisposable
 {
-    /// <summary>Datagrams one batch holds.</summary>
+    /// <summary>Messages one batch holds (each one datagram, or with receive offload a run of them).</summary>
     public const int Capacity = 32;
 
     private const int MsgDontWait = 0x40;
     private const int MsgTrunc = 0x20;
+    private const int MsgCTrunc = 0x08;
     private const int Eagain = 11;
     private const int Eintr = 4;
+    private const int SolUdp = 17;
+    private const int UdpGro = 104;
     private const int AddressSize = 16; // struct sockaddr_in
-    private const int SlotSize = Protocol.Packets.PacketHeader.MaxDatagramSize + 1; // one more: a longer datagram shows as truncated
+    private const int MaxDatagram = Protocol.Packets.PacketHeader.MaxDatagramSize;
+    private const int PlainSlotSize = MaxDatagram + 1; // one more: a longer datagram shows as truncated
+    private const int OffloadSlotSize = 65536; // the most one merged message can hold (an IPv4 packet's length)
+    private const int ControlSize = 24; // CMSG_SPACE(sizeof(int)): a 16-byte cmsghdr and the segment size, padded
 
     private readonly Socket _socket;
     private readonly bool _native;
+    private readonly int _slotSize;
     private readonly byte* _data;
     private readonly byte* _addresses;
+    private readonly byte* _control;
     private readonly IoVec* _vectors;
     private readonly MultipleMessageHeader* _headers;
-    private readonly int[] _lengths = new int[Capacity];
+    private readonly int[] _offsets;
+    private readonly int[] _lengths;
+    private readonly byte[] _slots;
     private readonly SocketAddress _from = new(AddressFamily.InterNetwork);
     private bool _disposed;
 
@@ -37,14 +51,24 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
     {
         _socket = socket;
         _native = OperatingSystem.IsLinux() && socket.AddressFamily == AddressFamily.InterNetwork;
-        _data = (byte*)NativeMemory.AlignedAlloc((nuint)(Capacity * SlotSize), 64);
+        ReceiveOffload = _native && TryEnableReceiveOffload(socket);
+        _slotSize = ReceiveOffload ? OffloadSlotSize : PlainSlotSize;
+
+        // With offload a message holds up to 64 KiB of datagrams; the smallest a sender of ours merges is far above
+        // 512 bytes, and a message that would split into more is dropped as malformed.
+        var datagrams = ReceiveOffload ? Capacity * (OffloadSlotSize / 512) : Capacity;
+        _offsets = new int[datagrams];
+        _lengths = new int[datagrams];
+        _slots = new byte[datagrams];
+        _data = (byte*)NativeMemory.AlignedAlloc((nuint)(Capacity * _slotSize), 64);
         _addresses = (byte*)NativeMemory.AllocZeroed((nuint)(Capacity * AddressSize));
+        _control = (byte*)NativeMemory.AllocZeroed((nuint)(Capacity * ControlSize));
         _vectors = (IoVec*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(IoVec)));
         _headers = (MultipleMessageHeader*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(MultipleMessageHeader)));
         for (var i = 0; i < Capacity; i++)
         {
-            _vectors[i].Base = _data + (i * SlotSize);
-            _vectors[i].Length = SlotSize;
+            _vectors[i].Base = _data + (i * _slotSize);
+            _vectors[i].Length = (nuint)_slotSize;
             _headers[i].Header.Vectors = _vectors + i;
             _headers[i].Header.VectorCount = 1;
             _headers[i].Header.Name = _addresses + (i * AddressSize);
@@ -57,9 +81,18 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
     /// <summary>System calls made to take datagrams.</summary>
     public long Calls { get; private set; }
 
+    /// <summary>Messages that held more than one datagram (receive offload merged them).</summary>
+    public long MergedMessages { get; private set; }
+
+    /// <summary>Whether the system merges runs of datagrams into one message for this socket (Linux <c>UDP_GRO</c>).</summary>
+    public bool ReceiveOffload { get; }
+
+    /// <summary>Whether the last <see cref="Receive"/> filled every message slot, so more may be queued.</summary>
+    public bool Full { get; private set; }
+
     /// <summary>
-    /// Takes what is queued, up to <see cref="Capacity"/> datagrams, and returns how many it took; 0 when the queue is
-    /// empty. Oversized datagrams are dropped and counted in <see cref="Errors"/>, never returned.
+    /// Takes what is queued, up to <see cref="Capacity"/> messages, and returns how many datagrams they held; 0 when
+    /// the queue is empty. Oversized datagrams are dropped and counted in <see cref="Errors"/>, never returned.
     /// </summary>
     public int Receive()
     {
@@ -68,7 +101,7 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
     }
 
     /// <summary>Datagram <paramref name="index"/> of the last batch.</summary>
-    public Span<byte> Datagram(int index) => new(_data + (index * SlotSize), _lengths[index]);
+    public Span<byte> Datagram(int index) => new(_data + _offsets[index], _lengths[index]);
 
     /// <summary>Whether datagram <paramref name="index"/> came from <paramref name="address"/> (an IPv4 end point's serialized form).</summary>
     public bool CameFrom(int index, SocketAddress? address)
@@ -96,8 +129,21 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
 
     private (uint Address, ushort Port) Source(int index)
     {
-        var raw = new ReadOnlySpan<byte>(_addresses + (index * AddressSize), AddressSize);
+        var raw = new ReadOnlySpan<byte>(_addresses + (_slots[index] * AddressSize), AddressSize);
         return (BinaryPrimitives.ReadUInt32BigEndian(raw[4..]), BinaryPrimitives.ReadUInt16BigEndian(raw[2..]));
+    }
+
+    private static bool TryEnableReceiveOffload(Socket socket)
+    {
+        try
+        {
+            socket.SetRawSocketOption(SolUdp, UdpGro, BitConverter.GetBytes(1));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false; // a kernel before 5.0
+        }
     }
 
     private int ReceiveNative()
@@ -106,6 +152,8 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
         {
             _headers[i].Header.NameLength = AddressSize;
             _headers[i].Header.Flags = 0;
+            _headers[i].Header.Control = ReceiveOffload ? _control + (i * ControlSize) : null;
+            _headers[i].Header.ControlLength = ReceiveOffload ? (nuint)ControlSize : 0;
             _headers[i].Length = 0;
         }
 
@@ -138,29 +186,70 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
                 Errors++;
             }
 
+            Full = false;
             return 0;
         }
 
-        var kept = 0;
+        Full = received == Capacity;
+        var count = 0;
         for (var i = 0; i < received; i++)
         {
-            if ((_headers[i].Header.Flags & MsgTrunc) != 0)
+            var length = (int)_headers[i].Length;
+            if ((_headers[i].Header.Flags & (MsgTrunc | MsgCTrunc)) != 0)
             {
                 Errors++;
                 continue;
             }
 
-            if (kept != i)
+            var segment = SegmentSize(i);
+            if (segment == 0 || segment >= length)
             {
-                // Close the gap a dropped datagram left, so the caller sees a dense batch.
-                new ReadOnlySpan<byte>(_data + (i * SlotSize), (int)_headers[i].Length).CopyTo(new Span<byte>(_data + (kept * SlotSize), SlotSize));
-                new ReadOnlySpan<byte>(_addresses + (i * AddressSize), AddressSize).CopyTo(new Span<byte>(_addresses + (kept * AddressSize), AddressSize));
+                // One datagram.
+                if (length > MaxDatagram)
+                {
+                    Errors++;
+                    continue;
+                }
+
+                Add(ref count, i, 0, length);
+                continue;
             }
 
-            _lengths[kept++] = (int)_headers[i].Length;
+            if (segment > MaxDatagram || (length + segment - 1) / segment > _lengths.Length - count)
+            {
+                Errors += (length + segment - 1) / segment;
+                continue;
+            }
+
+            MergedMessages++;
+            for (var offset = 0; offset < length; offset += segment)
+            {
+                Add(ref count, i, offset, Math.Min(segment, length - offset));
+            }
         }
 
-        return kept;
+        return count;
+    }
+
+    private void Add(ref int count, int slot, int offset, int length)
+    {
+        _offsets[count] = (slot * _slotSize) + offset;
+        _lengths[count] = length;
+        _slots[count] = (byte)slot;
+        count++;
+    }
+
+    /// <summary>The segment size the kernel reported for message <paramref name="slot"/> when it merged datagrams; 0 if it did not.</summary>
+    private int SegmentSize(int slot)
+    {
+        if (!ReceiveOffload || _headers[slot].Header.ControlLength < 20)
+        {
+            return 0;
+        }
+
+        // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } then the data: here one int.
+        var control = _control + (slot * ControlSize);
+        return *(int*)(control + 8) == SolUdp && *(int*)(control + 12) == UdpGro ? *(int*)(control + 16) : 0;
     }
 
     private int ReceiveManaged()
@@ -172,7 +261,7 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
             int length;
             try
             {
-                length = _socket.ReceiveFrom(new Span<byte>(_data + (count * SlotSize), SlotSize), SocketFlags.None, _from);
+                length = _socket.ReceiveFrom(new Span<byte>(_data + (count * _slotSize), _slotSize), SocketFlags.None, _from);
             }
             catch (SocketException)
             {
@@ -181,7 +270,7 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
                 continue;
             }
 
-            if (length >= SlotSize)
+            if (length > MaxDatagram)
             {
                 Errors++;
                 continue;
@@ -191,9 +280,13 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
             var address = new Span<byte>(_addresses + (count * AddressSize), AddressSize);
             address.Clear();
             _from.Buffer.Span[..Math.Min(AddressSize, _from.Size)].CopyTo(address);
-            _lengths[count++] = length;
+            _offsets[count] = count * _slotSize;
+            _lengths[count] = length;
+            _slots[count] = (byte)count;
+            count++;
         }
 
+        Full = count == Capacity;
         return count;
     }
 
@@ -207,6 +300,7 @@ internal sealed unsafe partial class DatagramBatch : IDisposable
         _disposed = true;
         NativeMemory.AlignedFree(_data);
         NativeMemory.Free(_addresses);
+        NativeMemory.Free(_control);
         NativeMemory.Free(_vectors);
         NativeMemory.Free(_headers);
     }

@@ -48,6 +48,12 @@ public sealed class MulticastReceiver : IDisposable
     /// <summary>System calls made to take datagrams from the group socket (several datagrams each where the system allows).</summary>
     public long ReceiveCalls => _batch.Calls;
 
+    /// <summary>Whether the system merges runs of the group's datagrams into one message (Linux <c>UDP_GRO</c>).</summary>
+    public bool UsesReceiveOffload => _batch.ReceiveOffload;
+
+    /// <summary>Messages the system handed over that held several datagrams (receive offload).</summary>
+    public long MergedMessages => _batch.MergedMessages;
+
     /// <summary>The latest progress, refreshed about ten times a second (safe from any thread).</summary>
     public ReceiverProgress? Progress => Volatile.Read(ref _progress);
 
@@ -92,9 +98,9 @@ public sealed class MulticastReceiver : IDisposable
 
                     drained += count;
                 }
-                while (count == DatagramBatch.Capacity && drained < 256);
+                while (_batch.Full && drained < 256);
 
-                gather = drained is > 0 and < 256;
+                gather = drained > 0 && !_batch.Full;
             }
 
             now = time.GetTimestamp();
