@@ -55,9 +55,12 @@ internal sealed class ShellCommand(TimeProvider time)
         // Commands get an empty standard input, so one that asks a question fails instead of waiting for ever.
         process.StandardInput.Close();
 
-        var tail = new Queue<string>(TailLines);
-        var stdout = PumpAsync(process.StandardOutput, null);
-        var stderr = PumpAsync(process.StandardError, "stderr: ");
+        // Each stream keeps its own tail: the two are read concurrently, so their lines' order across streams is not known,
+        // and a shared tail could lose the error line to output read after it.
+        var outTail = new Queue<string>(TailLines);
+        var errTail = new Queue<string>(TailLines);
+        var stdout = PumpAsync(process.StandardOutput, null, outTail);
+        var stderr = PumpAsync(process.StandardError, "stderr: ", errTail);
 
         using var timeoutSource = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
@@ -83,15 +86,25 @@ internal sealed class ShellCommand(TimeProvider time)
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        string[] lastLines;
-        lock (tail)
+        // Both pumps have finished (or were given up on); a pump given up on may still add lines, so copy under its lock.
+        string[] errLines;
+        lock (errTail)
         {
-            lastLines = [.. tail];
+            errLines = [.. errTail];
         }
 
+        string[] outLines;
+        lock (outTail)
+        {
+            outLines = [.. outTail];
+        }
+
+        // The error lines matter most: they all stay, and the last output lines fill what is left.
+        var fromOut = Math.Min(outLines.Length, TailLines - errLines.Length);
+        string[] lastLines = [.. outLines[(outLines.Length - fromOut)..], .. errLines];
         return new ShellCommandResult(timedOut ? null : process.ExitCode, timedOut, lastLines);
 
-        async Task PumpAsync(StreamReader reader, string? prefix)
+        async Task PumpAsync(StreamReader reader, string? prefix, Queue<string> tail)
         {
             while (await reader.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
             {
@@ -130,7 +143,8 @@ internal sealed class ShellCommand(TimeProvider time)
 /// <summary>How a shell command ended.</summary>
 /// <param name="ExitCode">Its exit code, or null when it was killed for running too long.</param>
 /// <param name="TimedOut">It ran longer than allowed and was killed.</param>
-/// <param name="LastLines">Its last lines of output (standard error lines start with <c>stderr: </c>).</param>
+/// <param name="LastLines">Its last lines of output: the last standard output lines, then the last standard error lines
+/// (which start with <c>stderr: </c> and are kept first when there are more than <see cref="ShellCommand.TailLines"/>).</param>
 internal sealed record ShellCommandResult(int? ExitCode, bool TimedOut, IReadOnlyList<string> LastLines)
 {
     /// <summary>" Last output: a | b" for a failure message, or "" when it wrote nothing.</summary>

@@ -73,6 +73,19 @@ public sealed class RunCommandLineStepTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_FailingCommand_KeepsItsErrorLineWhenMuchOutputFollowsIt()
+    {
+        var step = Ts.Command("Verbose", "echo 'disk not found' >&2; sleep 0.3; i=0; while [ $i -lt 300 ]; do echo out$i; i=$((i+1)); done; exit 1");
+
+        var result = await _runner.RunAsync(_agent.Context(step), CancellationToken.None);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("stderr: disk not found", result.Message);
+        Assert.Contains("out299", result.Message);
+        Assert.DoesNotContain("out295", result.Message);
+    }
+
+    [Fact]
     public async Task Run_Output_GoesToTheLogLineByLine()
     {
         var step = Ts.Command("Talks", "echo first; echo second >&2");
