@@ -76,6 +76,60 @@ public sealed class FileReceiverStoreTests : IDisposable
         Assert.Equal(content, await File.ReadAllBytesAsync(path));
     }
     [Fact]
+    public async Task CheckedPrefix_LeavesThePageCacheAfterACheckpoint_BlocksAheadOfItStay()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // the pages are dropped with posix_fadvise, a Linux call; elsewhere the store keeps them
+        }
+
+        var content = RandomNumberGenerator.GetBytes(BlockSize * 8);
+        var (_, store, path) = await BeginAsync(content, "drop-behind.img");
+        foreach (var block in new[] { 0, 1, 2, 3, 6 })
+        {
+            store.WriteBlock(block, (long)block * BlockSize, content.AsSpan(block * BlockSize, BlockSize));
+        }
+
+        Assert.All(new[] { 0, 1, 2, 3, 6 }, block => Assert.True(ResidentPages(path)[block], $"block {block} cached after its write"));
+        store.Checkpoint();
+        store.Dispose(); // waits for the checkpoint: flush, block map, then the drop
+
+        var resident = ResidentPages(path);
+        Assert.All(new[] { 0, 1, 2, 3 }, block => Assert.False(resident[block], $"block {block} of the checked prefix still cached"));
+        Assert.True(resident[6], "block 6, written ahead of the prefix, is read back later and must stay cached");
+        Assert.Equal(content.AsSpan(0, 4 * BlockSize).ToArray(), (await File.ReadAllBytesAsync(path))[..(4 * BlockSize)]);
+    }
+
+    /// <summary>Which of the file's 4 KiB pages are in the page cache (mincore over a read-only mapping, which touches none).</summary>
+    private static unsafe bool[] ResidentPages(string path)
+    {
+        var length = new FileInfo(path).Length;
+        using var map = System.IO.MemoryMappedFiles.MemoryMappedFile.CreateFromFile(
+            path, FileMode.Open, null, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read);
+        using var view = map.CreateViewAccessor(0, length, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read);
+        var pages = (int)((length + Environment.SystemPageSize - 1) / Environment.SystemPageSize);
+        var vector = new byte[pages];
+        byte* address = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref address);
+        try
+        {
+            fixed (byte* vec = vector)
+            {
+                Assert.Equal(0, Mincore(address + view.PointerOffset, (nuint)length, vec));
+            }
+        }
+        finally
+        {
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
+        }
+
+        return vector.Select(v => (v & 1) != 0).ToArray();
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mincore", SetLastError = true)]
+    private static extern unsafe int Mincore(byte* address, nuint length, byte* vector);
+
+    [Fact]
     public async Task BlocksWrittenInOrder_AreNotReadBack()
     {
         var content = RandomNumberGenerator.GetBytes(BlockSize * 3);

@@ -33,6 +33,7 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
     private int _prefixBlocks;
     private TransferManifest? _manifest;
     private byte[]? _readBack;
+    private long _droppedBytes;
 
     // Per file block: how it is checked when the prefix reaches it, and the checksum of a block written ahead of it.
     private ReadBack[] _readBackCheck = [];
@@ -89,6 +90,7 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         BlockMapFile.Save(_mapPath, _manifestHash, _receiverId, _manifestBytes, _verified);
         _manifest = manifest;
         _prefixBlocks = 0;
+        _droppedBytes = 0;
     }
 
     /// <summary>
@@ -187,10 +189,16 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         var snapshot = (bool[])_verified.Clone();
         _dirty = false;
         var handle = _handle;
+
+        // The checked prefix is written and never read again: once flushed, its cached pages go back to the kernel.
+        var dropFrom = _droppedBytes;
+        var dropTo = Math.Min((long)_prefixBlocks * _manifest!.BlockSize, _manifest.FileSize);
+        _droppedBytes = Math.Max(dropFrom, dropTo);
         _checkpoint = Task.Run(() =>
         {
             RandomAccess.FlushToDisk(handle);
             BlockMapFile.Save(_mapPath, _manifestHash, _receiverId, _manifestBytes, snapshot);
+            PageCache.DropClean(handle, dropFrom, dropTo - dropFrom);
         });
     }
 
