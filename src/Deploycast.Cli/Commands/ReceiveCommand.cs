@@ -21,7 +21,7 @@ internal static class ReceiveCommand
             Description = "seconds without hearing the sender before giving up (default 15)",
             DefaultValueFactory = _ => 15,
         };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "print packet counts, drops by reason and the final check's duration" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "print packet counts, drops by reason, how far block writing ran behind at the end and the final check's duration" };
         var command = new Command("receive", "Join a multicast session and write its file; exits 0 only with the whole file written and verified.")
         {
             output, iface, group, port, key, timeout, verbose,
@@ -84,7 +84,7 @@ internal static class ReceiveCommand
             if (verbose)
             {
                 var drops = string.Join(", ", result.Drops.Select(d => $"{d.Key} {d.Value}"));
-                Console.Out.WriteLine($"Packets {result.PacketsReceived} in {receiveCalls} receive calls ({merged} merged messages), unneeded symbols {result.UnneededSymbols}, final check {result.VerifyTime.TotalMilliseconds:0} ms, dropped: {(drops.Length == 0 ? "none" : drops)}");
+                Console.Out.WriteLine($"Packets {result.PacketsReceived} in {receiveCalls} receive calls ({merged} merged messages), unneeded symbols {result.UnneededSymbols}, last block written {result.WriteBehind.TotalMilliseconds:0} ms after its last symbol, final check {result.VerifyTime.TotalMilliseconds:0} ms, dropped: {(drops.Length == 0 ? "none" : drops)}");
             }
 
             if (result.CorruptBlocks > 0)

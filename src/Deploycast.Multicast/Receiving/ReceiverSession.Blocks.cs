@@ -15,6 +15,7 @@ public sealed partial class ReceiverSession
     private readonly Dictionary<PartialBlock, DecodeWork> _decodeWork = new(ReferenceEqualityComparer.Instance);
 
     private long _allBlocksTimestamp;
+    private long _lastBlockInTimestamp;
     private bool _finishing;
 
     /// <summary>When the first data packet arrived (0: none yet).</summary>
@@ -22,6 +23,12 @@ public sealed partial class ReceiverSession
 
     /// <summary>Time from the last block verified to the whole file verified.</summary>
     public TimeSpan VerifyTime { get; private set; }
+
+    /// <summary>
+    /// Time from the last block's last needed symbol to that block written: how far decoding, hashing and writing ran
+    /// behind the network at the end (the block thread's backlog).
+    /// </summary>
+    public TimeSpan WriteBehindTime { get; private set; }
 
     /// <summary>Symbols that arrived for blocks already complete (the price of serving others' repairs).</summary>
     public long UnneededSymbols { get; private set; }
@@ -208,6 +215,7 @@ public sealed partial class ReceiverSession
         {
             _partials.Remove(block);
             _blockState[block] = InWork;
+            _lastBlockInTimestamp = now;
             _processor.Submit(_decodeWork[partial].Prepare(Codec(partial.SourceSymbols), layout, _manifest));
         }
 
@@ -296,6 +304,8 @@ public sealed partial class ReceiverSession
         {
             _verifying = true;
             _allBlocksTimestamp = _time.GetTimestamp();
+            WriteBehindTime = _lastBlockInTimestamp == 0 ? TimeSpan.Zero
+                : TimeSpan.FromSeconds((double)(_allBlocksTimestamp - _lastBlockInTimestamp) / _time.TimestampFrequency);
             _processor.Submit(new CheckpointWork(_store));
             _processor.Submit(new VerifyWork(_store, _manifest));
         }

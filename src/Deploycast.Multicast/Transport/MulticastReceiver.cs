@@ -156,7 +156,8 @@ public sealed class MulticastReceiver : IDisposable
             _session.VerifyTime,
             _session.UnneededSymbols,
             _session.Dismissed,
-            _session.FallBackToUnicast);
+            _session.FallBackToUnicast,
+            _session.WriteBehindTime);
     }
 
     private ReceiverProgress MakeProgress() => new(

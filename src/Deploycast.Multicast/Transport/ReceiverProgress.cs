@@ -28,4 +28,5 @@ public sealed record ReceiverResult(
     TimeSpan VerifyTime,
     long UnneededSymbols,
     bool Dismissed = false,
-    bool FallBackToUnicast = false);
+    bool FallBackToUnicast = false,
+    TimeSpan WriteBehind = default);
