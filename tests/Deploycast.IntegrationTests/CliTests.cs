@@ -149,6 +149,7 @@ public sealed class CliTests
         var (sender, receiver) = await SendToOneReceiverAsync(cache, source, temp.File("copy.img"), "-v");
         Assert.Contains("using the manifest made when prepared.img was last sent", sender, StringComparison.Ordinal);
         Assert.Contains("final check", receiver, StringComparison.Ordinal);
+        Assert.Matches(@"last block written \d+ ms after its last symbol", receiver);
     }
 
     /// <summary>Sends <paramref name="source"/> to one receiver writing <paramref name="output"/>; both must exit 0 and
