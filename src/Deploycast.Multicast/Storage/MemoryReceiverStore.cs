@@ -25,6 +25,9 @@ public sealed class MemoryReceiverStore : IReceiverStore
     /// <summary>Blocks written (counting rewrites).</summary>
     public int BlocksWritten { get; private set; }
 
+    /// <summary>File blocks in the order they were written (rewrites included).</summary>
+    public List<int> WriteOrder { get; } = [];
+
     /// <summary>Flip a byte after it is written, to prove verification catches a disk that lies (tests).</summary>
     public Func<int, bool>? CorruptWrite { get; set; }
 
@@ -72,6 +75,7 @@ public sealed class MemoryReceiverStore : IReceiverStore
 
         _verified[fileBlock] = true;
         BlocksWritten++;
+        WriteOrder.Add(fileBlock);
     }
 
     public void Checkpoint() => Save();
