@@ -304,8 +304,7 @@ public sealed partial class ReceiverSession
         {
             _verifying = true;
             _allBlocksTimestamp = _time.GetTimestamp();
-            WriteBehindTime = _lastBlockInTimestamp == 0 ? TimeSpan.Zero
-                : TimeSpan.FromSeconds((double)(_allBlocksTimestamp - _lastBlockInTimestamp) / _time.TimestampFrequency);
+            WriteBehindTime = _lastBlockInTimestamp == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_lastBlockInTimestamp, _allBlocksTimestamp);
             _processor.Submit(new CheckpointWork(_store));
             _processor.Submit(new VerifyWork(_store, _manifest));
         }
@@ -459,7 +458,7 @@ public sealed partial class ReceiverSession
         }
 
         _complete = true;
-        VerifyTime = TimeSpan.FromSeconds((double)(now - _allBlocksTimestamp) / _time.TimestampFrequency);
+        VerifyTime = _time.GetElapsedTime(_allBlocksTimestamp, now);
         _lastAck = now; // from now on, wait at most a short while for the sender's ack
         _nextStatus = now;
     }

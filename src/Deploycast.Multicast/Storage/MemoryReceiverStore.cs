@@ -23,7 +23,7 @@ public sealed class MemoryReceiverStore : IReceiverStore
     public bool Completed { get; private set; }
 
     /// <summary>Blocks written (counting rewrites).</summary>
-    public int BlocksWritten { get; private set; }
+    public int BlocksWritten => WriteOrder.Count;
 
     /// <summary>File blocks in the order they were written (rewrites included).</summary>
     public List<int> WriteOrder { get; } = [];
@@ -74,7 +74,6 @@ public sealed class MemoryReceiverStore : IReceiverStore
         }
 
         _verified[fileBlock] = true;
-        BlocksWritten++;
         WriteOrder.Add(fileBlock);
     }
 
