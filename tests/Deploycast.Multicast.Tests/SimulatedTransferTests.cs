@@ -162,31 +162,6 @@ public sealed class SimulatedTransferTests
         Assert.True(transfer.Network.Duplicated > 0);
     }
 
-    [Theory]
-    [InlineData(11)]
-    [InlineData(12)]
-    [InlineData(13)]
-    public void ReceiversPresentFromTheStart_GetBlocksTheyLackedWhole_DuringTheFirstPass_NotAfterIt(int seed)
-    {
-        // At 5 % loss the manifest often needs a repair, and the file blocks sent meanwhile are dropped whole (a
-        // receiver keeps no file symbols before it has the manifest). They were sent while it listened, so they are
-        // repaired like lost symbols, not left for the carousel after the first pass.
-        using var transfer = Start(24_000_000, seed, SenderOptions.Default with { MaxRate = 40_000_000, MinReceivers = 4 });
-        for (var i = 0; i < 4; i++)
-        {
-            transfer.AddReceiver(new LinkProfile { Loss = 0.05 });
-        }
-
-        Assert.True(transfer.Run(Limit));
-        AssertAllByteEqual(transfer);
-        foreach (var receiver in transfer.Receivers)
-        {
-            var order = receiver.Store.WriteOrder;
-            var latest = order.Select((block, position) => position - block).Max();
-            Assert.True(latest < order.Count / 4, $"receiver {receiver.Index} wrote a block {latest} places after its place in the file ({order.Count} blocks)");
-        }
-    }
-
     [Fact]
     public void Receiver_JoiningAfterTheSenderStarted_ReceivesTheWholeFile()
     {

@@ -22,7 +22,7 @@ public sealed partial class SenderSession
                 return;
             }
 
-            receiver = new ReceiverRecord(receiverId, now) { JoinSequence = _sequence };
+            receiver = new ReceiverRecord(receiverId, now);
             _receivers.Add(receiverId, receiver);
             if (status.PreviousReceiverId != 0 && _receivers.TryGetValue(status.PreviousReceiverId, out var previous) && previous.CompletedTimestamp == 0)
             {
@@ -201,15 +201,9 @@ public sealed partial class SenderSession
                     continue;
                 }
 
-                // A whole block is lost like a symbol when it was sent while the receiver listened: it dropped the
-                // block's symbols before it had the manifest, or evicted a partial block. Left for the carousel,
-                // such a block would hold the receiver's written prefix back until the end of the first pass, and
-                // the final check would then read back everything written after it. Blocks sent before a receiver
-                // joined (a late joiner's, a resumed receiver's) wait for the carousel as before.
                 var k = _layout.SourceSymbols(b);
                 var need = Math.Min(range.Need, k);
-                var sentWhileListening = (int)(_lastSentSequence[b] - receiver.JoinSequence) > 0;
-                if (_layout.IsManifestBlock(b) || (!receiver.Slow && (need < k || sentWhileListening)))
+                if (_layout.IsManifestBlock(b) || (!receiver.Slow && need < k))
                 {
                     _fastRepairs.Add(b, need);
                 }
@@ -356,9 +350,6 @@ public sealed partial class SenderSession
     {
         public uint Id { get; } = id;
         public long JoinTimestamp { get; } = joinTimestamp;
-
-        /// <summary>The sender's packet sequence when the receiver joined: what was sent after it, it could have received.</summary>
-        public uint JoinSequence { get; init; }
         public ReceiverState State { get; set; } = ReceiverState.Joining;
         public uint LastSequence { get; set; }
         public long LastHeard { get; set; } = joinTimestamp;

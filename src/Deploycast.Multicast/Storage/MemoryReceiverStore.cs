@@ -23,10 +23,7 @@ public sealed class MemoryReceiverStore : IReceiverStore
     public bool Completed { get; private set; }
 
     /// <summary>Blocks written (counting rewrites).</summary>
-    public int BlocksWritten => WriteOrder.Count;
-
-    /// <summary>File blocks in the order they were written (rewrites included).</summary>
-    public List<int> WriteOrder { get; } = [];
+    public int BlocksWritten { get; private set; }
 
     /// <summary>Flip a byte after it is written, to prove verification catches a disk that lies (tests).</summary>
     public Func<int, bool>? CorruptWrite { get; set; }
@@ -74,7 +71,7 @@ public sealed class MemoryReceiverStore : IReceiverStore
         }
 
         _verified[fileBlock] = true;
-        WriteOrder.Add(fileBlock);
+        BlocksWritten++;
     }
 
     public void Checkpoint() => Save();
