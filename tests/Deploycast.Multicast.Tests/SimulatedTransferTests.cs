@@ -162,6 +162,31 @@ public sealed class SimulatedTransferTests
         Assert.True(transfer.Network.Duplicated > 0);
     }
 
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    [InlineData(13)]
+    public void FileBlocksSentWhileTheManifestIsRepaired_AreKept_NotLeftForTheNextPass(int seed)
+    {
+        // At 5 % loss the manifest often needs a repair. The file blocks sent meanwhile must not be dropped whole
+        // (they would come round again only after the first pass): the receiver keeps their symbols and decodes them
+        // once the manifest arrives, so every block is written near its place in the file.
+        using var transfer = Start(24_000_000, seed, SenderOptions.Default with { MaxRate = 40_000_000, MinReceivers = 4 });
+        for (var i = 0; i < 4; i++)
+        {
+            transfer.AddReceiver(new LinkProfile { Loss = 0.05 });
+        }
+
+        Assert.True(transfer.Run(Limit));
+        AssertAllByteEqual(transfer);
+        foreach (var receiver in transfer.Receivers)
+        {
+            var order = receiver.Store.WriteOrder;
+            var latest = order.Select((block, position) => position - block).Max();
+            Assert.True(latest < order.Count / 4, $"receiver {receiver.Index} wrote a block {latest} places after its place in the file ({order.Count} blocks)");
+        }
+    }
+
     [Fact]
     public void Receiver_JoiningAfterTheSenderStarted_ReceivesTheWholeFile()
     {
@@ -370,19 +395,25 @@ public sealed class SimulatedTransferTests
     [Fact]
     public void Feedback_FromThreeHundredReceivers_StaysWithinTheStatusBudget()
     {
-        var options = SenderOptions.Default with { MinReceivers = 300, StatusBudgetPerSecond = 1000 };
+        // Capped so the transfer lasts a few seconds: the budget is measured over the middle of it, away from the
+        // statuses of joining and of completion, which every receiver sends once whatever the budget.
+        var options = SenderOptions.Default with { MinReceivers = 300, StatusBudgetPerSecond = 1000, MaxRate = 10_000_000 };
         using var transfer = Start(4_000_000, 18, options);
         for (var i = 0; i < 300; i++)
         {
             transfer.AddReceiver(new LinkProfile { Loss = 0.01 });
         }
 
+        long atOne = 0, atThree = 0;
+        transfer.At(TimeSpan.FromSeconds(1), () => atOne = transfer.Network.Uplinked);
+        transfer.At(TimeSpan.FromSeconds(3), () => atThree = transfer.Network.Uplinked);
         Assert.True(transfer.Run(Limit));
         AssertAllByteEqual(transfer);
-        var seconds = transfer.SenderFinishedAt!.Value.TotalSeconds;
-        var perSecond = transfer.Network.Uplinked / seconds;
+        Assert.True(transfer.Receivers.Min(r => r.FinishedAt!.Value) > TimeSpan.FromSeconds(3), "the transfer ended before the measured window did");
+        var perSecond = (atThree - atOne) / 2.0;
 
-        // The budget holds on average; jitter and the final "complete" statuses may add a little.
-        Assert.True(perSecond < 1000 * 1.3, $"{perSecond:0} status packets per second from 300 receivers");
+        // The budget holds on average; jitter may add a little.
+        Assert.True(perSecond < 1000 * 1.15, $"{perSecond:0} status packets per second from 300 receivers");
+        Assert.True(perSecond > 1000 * 0.5, $"only {perSecond:0} status packets per second from 300 receivers: are they reporting at all?");
     }
 }

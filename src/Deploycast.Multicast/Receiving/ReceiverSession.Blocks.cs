@@ -14,6 +14,13 @@ public sealed partial class ReceiverSession
     private uint _previousReceiverId;
     private readonly Dictionary<PartialBlock, DecodeWork> _decodeWork = new(ReferenceEqualityComparer.Instance);
 
+    // File blocks received before the manifest: the symbols are kept (up to half the partial blocks, so the manifest's
+    // own blocks always find room), and blocks already complete wait here to be decoded once the manifest says what
+    // they must hash to. Dropping them instead left the blocks sent while the manifest was being repaired missing
+    // whole until the carousel came round again after the first pass.
+    private readonly List<PartialBlock> _awaitingManifest = [];
+    private int _blocksBeforeManifest;
+
     private long _allBlocksTimestamp;
     private long _lastBlockInTimestamp;
     private bool _finishing;
@@ -151,6 +158,11 @@ public sealed partial class ReceiverSession
             var block = _layout.ManifestBlocks + fileBlock;
             if (manifest.IsZeroBlock(fileBlock) && _blockState[block] != Done)
             {
+                if (_blockState[block] == Partial && _partials.Remove(block, out var stray))
+                {
+                    _pool.Push(stray);
+                }
+
                 _blockState[block] = Done;
                 _doneBlocks++;
                 BytesDone += manifest.BlockLength(fileBlock);
@@ -159,6 +171,22 @@ public sealed partial class ReceiverSession
         }
 
         _processor.Submit(new BeginWork(_store, _manifestHash!, bytes, manifest, ReceiverId));
+
+        // Blocks completed before the manifest are decoded now, after the store has begun (work runs in order).
+        foreach (var waiting in _awaitingManifest)
+        {
+            if (_blockState[waiting.Block] == InWork)
+            {
+                _processor.Submit(_decodeWork[waiting].Prepare(Codec(waiting.SourceSymbols), _layout, manifest));
+            }
+            else
+            {
+                _pool.Push(waiting);
+            }
+        }
+
+        _awaitingManifest.Clear();
+        _blocksBeforeManifest = 0;
         _nextCheckpoint = now + Ticks(_options.CheckpointInterval);
         CheckComplete();
     }
@@ -185,18 +213,24 @@ public sealed partial class ReceiverSession
 
         var block = (int)data.Block;
         var state = _blockState[block];
-        if (state >= InWork || (_manifest is null && !layout.IsManifestBlock(block)))
+        if (state >= InWork)
         {
             UnneededSymbols++;
             return PacketError.None;
         }
 
+        var beforeManifest = _manifest is null && !layout.IsManifestBlock(block);
         if (state == NotReceived)
         {
-            if (!TryRentPartial(out var fresh))
+            if ((beforeManifest && _blocksBeforeManifest >= _options.MaxPartialBlocks / 2) || !TryRentPartial(out var fresh))
             {
                 UnneededSymbols++;
                 return PacketError.None;
+            }
+
+            if (beforeManifest)
+            {
+                _blocksBeforeManifest++;
             }
 
             fresh.Reset(block, layout.SourceSymbols(block));
@@ -216,7 +250,14 @@ public sealed partial class ReceiverSession
             _partials.Remove(block);
             _blockState[block] = InWork;
             _lastBlockInTimestamp = now;
-            _processor.Submit(_decodeWork[partial].Prepare(Codec(partial.SourceSymbols), layout, _manifest));
+            if (beforeManifest)
+            {
+                _awaitingManifest.Add(partial);
+            }
+            else
+            {
+                _processor.Submit(_decodeWork[partial].Prepare(Codec(partial.SourceSymbols), layout, _manifest));
+            }
         }
 
         return PacketError.None;

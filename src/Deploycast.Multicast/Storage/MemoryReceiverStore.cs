@@ -22,8 +22,13 @@ public sealed class MemoryReceiverStore : IReceiverStore
     /// <summary>True once the receiver completed and dropped the map.</summary>
     public bool Completed { get; private set; }
 
+    private readonly List<int> _writeOrder = [];
+
     /// <summary>Blocks written (counting rewrites).</summary>
-    public int BlocksWritten { get; private set; }
+    public int BlocksWritten => _writeOrder.Count;
+
+    /// <summary>File blocks in the order they were written (rewrites included).</summary>
+    public IReadOnlyList<int> WriteOrder => _writeOrder;
 
     /// <summary>Flip a byte after it is written, to prove verification catches a disk that lies (tests).</summary>
     public Func<int, bool>? CorruptWrite { get; set; }
@@ -71,7 +76,7 @@ public sealed class MemoryReceiverStore : IReceiverStore
         }
 
         _verified[fileBlock] = true;
-        BlocksWritten++;
+        _writeOrder.Add(fileBlock);
     }
 
     public void Checkpoint() => Save();
