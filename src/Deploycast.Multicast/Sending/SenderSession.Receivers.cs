@@ -264,17 +264,19 @@ public sealed partial class SenderSession
         Span<double> deliveries = stackalloc double[delays.Length];
         var pacing = 0;
         var congested = 0;
+        var troubled = 0;
         uint maxRoundTrip = 0;
 
         // Slow receivers pace the group only when nobody else is left to.
         var includeSlow = !_receivers.Values.Any(r => r.IsActive && !r.Slow);
         foreach (var receiver in _receivers.Values)
         {
-            // A report counts as congestion only if it measured traffic sent after the last decrease (its loss window
-            // is at least 256 packets); otherwise one episode would cut the rate twice.
-            receiver.Congested = receiver.IsActive && now - receiver.ReportTimestamp <= staleAfter
-                && (int)(receiver.HighestSequence - _sequenceAtDecrease) > 256
+            // A report counts as congestion for the rate only if it measured traffic sent after the last decrease (its
+            // loss window is at least 256 packets); otherwise one episode would cut the rate twice. Slow-receiver
+            // detection looks at every fresh report: a receiver behind a deep queue sees the decrease late.
+            receiver.InTrouble = receiver.IsActive && now - receiver.ReportTimestamp <= staleAfter
                 && _rate.IsCongested(receiver.QueueDelayMicroseconds, receiver.RecentLoss, receiver.LongRunLoss);
+            receiver.Congested = receiver.InTrouble && (int)(receiver.HighestSequence - _sequenceAtDecrease) > 256;
             if (!receiver.IsActive || (receiver.Slow && !includeSlow) || now - receiver.ReportTimestamp > staleAfter || pacing == delays.Length)
             {
                 continue;
@@ -283,6 +285,7 @@ public sealed partial class SenderSession
             deliveries[pacing] = receiver.RateBitsPerSecond / Math.Max(0.5, 1 - receiver.LongRunLoss);
             delays[pacing++] = receiver.QueueDelayMicroseconds;
             congested += receiver.Congested ? 1 : 0;
+            troubled += receiver.InTrouble ? 1 : 0;
             maxRoundTrip = Math.Max(maxRoundTrip, receiver.RoundTripMicroseconds);
         }
 
@@ -305,10 +308,17 @@ public sealed partial class SenderSession
         }
 
         _appLimited = false;
-        DetectSlowReceivers(now, groupCongested, pacing);
+        DetectSlowReceivers(now, pacing, troubled);
     }
 
-    private void DetectSlowReceivers(long now, bool groupCongested, int pacing)
+    /// <summary>
+    /// Flags a receiver slow after <see cref="SlowAfter"/> of trouble (congestion, or loss well above the group's) that
+    /// began and ends while fewer than half of the other pacing receivers were in trouble. The clock restarts only when
+    /// the receiver itself is out of trouble: the group's own congestion episodes, in which the receiver is one of many,
+    /// neither start nor stop it. (Restarting it then, as before stop 9, let a lone 20 Mbit/s host among two fast ones go
+    /// unflagged for a whole session: its vote and one fast host's made every probe of the fast link a group episode.)
+    /// </summary>
+    private void DetectSlowReceivers(long now, int pacing, int troubled)
     {
         if (pacing < 2)
         {
@@ -324,10 +334,17 @@ public sealed partial class SenderSession
             }
 
             var lossy = receiver.LongRunLoss > Math.Max(0.05, 3 * sharedLoss);
-            var alone = (receiver.Congested && !groupCongested) || lossy;
-            if (!alone)
+            if (!receiver.InTrouble && !lossy)
             {
                 receiver.TroubleSince = 0;
+                continue;
+            }
+
+            var others = pacing - 1;
+            var othersInTrouble = troubled - (receiver.InTrouble ? 1 : 0);
+            var alone = lossy || othersInTrouble * 2 < others;
+            if (!alone)
+            {
                 continue;
             }
 
@@ -362,6 +379,7 @@ public sealed partial class SenderSession
         public uint HighestSequence { get; set; }
         public uint RoundTripMicroseconds { get; set; }
         public bool Congested { get; set; }
+        public bool InTrouble { get; set; }
         public long TroubleSince { get; set; }
         public bool Slow { get; set; }
         public bool Lost { get; set; }
