@@ -15,14 +15,13 @@ public sealed class MemoryReceiverStore : IReceiverStore
     private bool[] _savedVerified = [];
     private bool _hasMap;
     private uint _receiverId;
+    private readonly List<int> _writeOrder = [];
 
     /// <summary>The output's bytes.</summary>
     public byte[] Data { get; private set; } = [];
 
     /// <summary>True once the receiver completed and dropped the map.</summary>
     public bool Completed { get; private set; }
-
-    private readonly List<int> _writeOrder = [];
 
     /// <summary>Blocks written (counting rewrites).</summary>
     public int BlocksWritten => _writeOrder.Count;
