@@ -177,7 +177,7 @@ public sealed partial class ReceiverSession
         {
             if (_blockState[waiting.Block] == InWork)
             {
-                _processor.Submit(_decodeWork[waiting].Prepare(Codec(waiting.SourceSymbols), _layout, manifest));
+                SubmitDecode(waiting);
             }
             else
             {
@@ -256,12 +256,15 @@ public sealed partial class ReceiverSession
             }
             else
             {
-                _processor.Submit(_decodeWork[partial].Prepare(Codec(partial.SourceSymbols), layout, _manifest));
+                SubmitDecode(partial);
             }
         }
 
         return PacketError.None;
     }
+
+    private void SubmitDecode(PartialBlock partial) =>
+        _processor.Submit(_decodeWork[partial].Prepare(Codec(partial.SourceSymbols), _layout!, _manifest));
 
     private bool TryRentPartial(out PartialBlock partial)
     {

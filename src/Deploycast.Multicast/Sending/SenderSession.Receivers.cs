@@ -274,10 +274,10 @@ public sealed partial class SenderSession
             // A report counts as congestion for the rate only if it measured traffic sent after the last decrease (its
             // loss window is at least 256 packets); otherwise one episode would cut the rate twice. Slow-receiver
             // detection looks at every fresh report: a receiver behind a deep queue sees the decrease late.
-            receiver.InTrouble = receiver.IsActive && now - receiver.ReportTimestamp <= staleAfter
-                && _rate.IsCongested(receiver.QueueDelayMicroseconds, receiver.RecentLoss, receiver.LongRunLoss);
+            var fresh = receiver.IsActive && now - receiver.ReportTimestamp <= staleAfter;
+            receiver.InTrouble = fresh && _rate.IsCongested(receiver.QueueDelayMicroseconds, receiver.RecentLoss, receiver.LongRunLoss);
             receiver.Congested = receiver.InTrouble && (int)(receiver.HighestSequence - _sequenceAtDecrease) > 256;
-            if (!receiver.IsActive || (receiver.Slow && !includeSlow) || now - receiver.ReportTimestamp > staleAfter || pacing == delays.Length)
+            if (!fresh || (receiver.Slow && !includeSlow) || pacing == delays.Length)
             {
                 continue;
             }
