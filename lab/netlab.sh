@@ -430,6 +430,10 @@ lab_run_transfer() {
         rm -f "$workdir/rcv$i.out" "$workdir/rcv$i.status"
     done
     rm -f "$workdir/snd.status"
+    # Start every run with nothing dirty in the page cache: a test file just written, or the outputs of the run before
+    # (written by a tool that does not flush), would otherwise be written back during this run and slow whichever tool
+    # runs first.
+    sync
 
     local scmd_f
     scmd_f=$(_lab_fill "$scmd" "file=$(printf '%q' "$src")" "sender=$(lab_snd_addr)" "addr=$(lab_snd_addr)" \
