@@ -15,6 +15,9 @@ internal static partial class PageCache
     // POSIX_FADV_DONTNEED on Linux (every architecture .NET runs on).
     private const int FadviseDontNeed = 4;
 
+    // SYNC_FILE_RANGE_WRITE: start writeback of the range's dirty pages, wait for none (offset 0, length 0: the whole file).
+    private const uint SyncFileRangeWrite = 2;
+
     /// <summary>
     /// Drops the clean cached pages of <paramref name="length"/> bytes at <paramref name="offset"/>. Advice only: dirty
     /// pages stay, and on other systems, or where the kernel refuses, nothing changes.
@@ -26,6 +29,24 @@ internal static partial class PageCache
             _ = Fadvise(handle, offset, length, FadviseDontNeed);
         }
     }
+
+    /// <summary>
+    /// Starts writing the file's dirty pages to disk and returns without waiting for them (Linux:
+    /// <c>sync_file_range</c> with <c>SYNC_FILE_RANGE_WRITE</c> over the whole file). Left alone, the kernel lets
+    /// written pages sit dirty for up to 30 s, and the flush that completes a download then waits for all of them.
+    /// It may still block while the disk's queue is full, so callers run it off the paths that must not stall.
+    /// Advice only: on other systems, or where the kernel refuses, nothing changes.
+    /// </summary>
+    public static void StartWriteback(SafeFileHandle handle)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            _ = SyncFileRange(handle, 0, 0, SyncFileRangeWrite);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "sync_file_range")]
+    private static partial int SyncFileRange(SafeFileHandle fd, long offset, long length, uint flags);
 
     // Returns the error number itself (0 on success), not -1 and errno.
     [LibraryImport("libc", EntryPoint = "posix_fadvise")]
