@@ -228,7 +228,10 @@ public sealed class FileReceiverStore : IReceiverStore, IDisposable
         _writeback = Task.Run(() => PageCache.StartWriteback(handle));
     }
 
-    /// <summary>Waits for a background checkpoint, so the map is not written by two hands at once.</summary>
+    /// <summary>
+    /// Waits for a background checkpoint, so the map is not written by two hands at once, and for a writeback start,
+    /// so nothing uses the file handle once the store completes or closes it.
+    /// </summary>
     private void WaitForCheckpoint()
     {
         var checkpoint = _checkpoint;
