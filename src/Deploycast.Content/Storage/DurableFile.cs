@@ -51,9 +51,18 @@ internal static class DurableFile
         {
             WriteNew(temporary, bytes);
 
-            // Move without overwrite links the new name and fails when it exists: two servers starting at
-            // once cannot both believe their key is the site key.
-            File.Move(temporary, path, overwrite: false);
+            // The new name must appear only where none exists, in one step: two servers starting at once cannot
+            // both believe their key is the site key. File.Move without overwrite looks first and then renames,
+            // so on Linux both can pass the look; it is only the fallback where the kernel offers nothing better.
+            switch (UnixFile.TryMoveNoReplace(temporary, path))
+            {
+                case false:
+                    TryDelete(temporary);
+                    return false;
+                case null:
+                    File.Move(temporary, path, overwrite: false);
+                    break;
+            }
         }
         catch (IOException) when (File.Exists(path))
         {

@@ -5,8 +5,8 @@ namespace Deploycast.Content.Storage;
 
 /// <summary>
 /// The few Linux file calls .NET does not expose: the file type (a FIFO or a character device must be refused
-/// before it is opened: opening a FIFO blocks until a writer comes, reading /dev/zero never ends) and the
-/// fsync of a directory that makes a rename durable.
+/// before it is opened: opening a FIFO blocks until a writer comes, reading /dev/zero never ends), the fsync of a
+/// directory that makes a rename durable, and a rename that never replaces an existing file.
 /// </summary>
 internal static partial class UnixFile
 {
@@ -96,6 +96,81 @@ internal static partial class UnixFile
             s_writebackAvailable = false;
         }
     }
+
+    /// <summary>
+    /// Renames <paramref name="source"/> to <paramref name="destination"/> only where no file of that name exists, as
+    /// one step: renameat2 with RENAME_NOREPLACE, or, on a file system without it, link then unlink. True when
+    /// moved, false when <paramref name="destination"/> exists (nothing changed), null where neither call is
+    /// available (not Linux, or a file system that refuses both): the caller falls back to what .NET offers.
+    /// </summary>
+    /// <exception cref="IOException">The kernel refused the rename for another reason; the message names both paths.</exception>
+    public static bool? TryMoveNoReplace(string source, string destination)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        int error;
+        try
+        {
+            if (RenameAt2(AtFdCwd, source, AtFdCwd, destination, RenameNoReplace) == 0)
+            {
+                return true;
+            }
+
+            error = Marshal.GetLastPInvokeError();
+        }
+        catch (EntryPointNotFoundException)
+        {
+            error = ErrorNotImplemented;
+        }
+
+        if (error == ErrorExists)
+        {
+            return false;
+        }
+
+        if (error is not (ErrorInvalid or ErrorNotImplemented or ErrorNotSupported))
+        {
+            throw MoveFailed(source, destination, error);
+        }
+
+        // The file system does not know RENAME_NOREPLACE: a hard link also fails when the name exists.
+        if (Link(source, destination) == 0)
+        {
+            _ = Unlink(source);
+            return true;
+        }
+
+        error = Marshal.GetLastPInvokeError();
+        return error switch
+        {
+            ErrorExists => false,
+            ErrorPermission or ErrorNotImplemented or ErrorNotSupported or ErrorTooManyLinks => null,
+            _ => throw MoveFailed(source, destination, error),
+        };
+    }
+
+    private static IOException MoveFailed(string source, string destination, int error) =>
+        new($"Could not rename '{source}' to '{destination}': {Marshal.GetPInvokeErrorMessage(error)}.");
+
+    private const uint RenameNoReplace = 1;
+    private const int ErrorPermission = 1;
+    private const int ErrorExists = 17;
+    private const int ErrorInvalid = 22;
+    private const int ErrorTooManyLinks = 31;
+    private const int ErrorNotImplemented = 38;
+    private const int ErrorNotSupported = 95;
+
+    [LibraryImport("libc", EntryPoint = "renameat2", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int RenameAt2(int oldDirectoryFd, string oldPath, int newDirectoryFd, string newPath, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Link(string oldPath, string newPath);
+
+    [LibraryImport("libc", EntryPoint = "unlink", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Unlink(string path);
 
     private const uint SyncFileRangeWrite = 2;
     private static bool s_writebackAvailable = true;
